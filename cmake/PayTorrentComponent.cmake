@@ -1,0 +1,31 @@
+# pt_component(NAME <name> DIR <dir> [DEPS ...] [PRIVATE_DEPS ...])
+# A static library made of every .cpp in DIR (globbed, so adding a unit needs no edit
+# here), with warnings on and the project root as include root ("wallet/crypto/keccak.hpp").
+function(pt_component)
+  cmake_parse_arguments(PT "" "NAME;DIR" "DEPS;PRIVATE_DEPS" ${ARGN})
+  file(GLOB _srcs CONFIGURE_DEPENDS ${PT_DIR}/*.cpp)
+  if(NOT _srcs)
+    # A component still being written: an empty library keeps the graph whole.
+    set(_empty ${CMAKE_CURRENT_BINARY_DIR}/${PT_NAME}_empty.cpp)
+    file(WRITE ${_empty} "// ${PT_NAME} has no sources yet\n")
+    set(_srcs ${_empty})
+  endif()
+  add_library(${PT_NAME} STATIC ${_srcs})
+  target_include_directories(${PT_NAME} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${PT_NAME} PUBLIC ${PT_DEPS} PRIVATE ${PT_PRIVATE_DEPS})
+  pt_set_warnings(${PT_NAME})
+endfunction()
+
+# pt_test(NAME <name> DIR <dir> DEPS ...)
+# One GoogleTest executable per component from DIR/*_test.cpp (one test file per unit).
+function(pt_test)
+  cmake_parse_arguments(PT "" "NAME;DIR" "DEPS" ${ARGN})
+  file(GLOB _srcs CONFIGURE_DEPENDS ${PT_DIR}/*_test.cpp)
+  if(NOT _srcs)
+    return()
+  endif()
+  add_executable(${PT_NAME} ${_srcs})
+  target_link_libraries(${PT_NAME} PRIVATE ${PT_DEPS} pt_testsupport GTest::gtest_main GTest::gmock)
+  pt_set_warnings(${PT_NAME})
+  gtest_discover_tests(${PT_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
+endfunction()

@@ -1,0 +1,103 @@
+#include "wallet/crypto/keccak.hpp"
+
+#include <bit>
+
+namespace pt {
+namespace {
+
+constexpr std::array<std::uint64_t, 24> round_constants = {
+    0x0000000000000001ULL, 0x0000000000008082ULL, 0x800000000000808aULL, 0x8000000080008000ULL,
+    0x000000000000808bULL, 0x0000000080000001ULL, 0x8000000080008081ULL, 0x8000000000008009ULL,
+    0x000000000000008aULL, 0x0000000000000088ULL, 0x0000000080008009ULL, 0x000000008000000aULL,
+    0x000000008000808bULL, 0x800000000000008bULL, 0x8000000000008089ULL, 0x8000000000008003ULL,
+    0x8000000000008002ULL, 0x8000000000000080ULL, 0x000000000000800aULL, 0x800000008000000aULL,
+    0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL,
+};
+// Rotation offsets and lane order of the combined rho-pi step, walking the lane cycle
+// starting at lane 1.
+constexpr std::array<int, 24> rho = {1,  3,  6,  10, 15, 21, 28, 36, 45, 55, 2,  14,
+                                     27, 41, 56, 8,  25, 43, 62, 18, 39, 61, 20, 44};
+constexpr std::array<int, 24> pi = {10, 7,  11, 17, 18, 3, 5,  16, 8,  21, 24, 4,
+                                    15, 23, 19, 13, 12, 2, 20, 14, 22, 9,  6,  1};
+
+void keccakF1600(std::array<std::uint64_t, 25>& a) noexcept
+{
+    for (std::uint64_t rc : round_constants) {
+        // theta
+        std::uint64_t c[5];
+        for (int x = 0; x < 5; ++x) c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
+        for (int x = 0; x < 5; ++x) {
+            const std::uint64_t d = c[(x + 4) % 5] ^ std::rotl(c[(x + 1) % 5], 1);
+            for (int y = 0; y < 25; y += 5) a[y + x] ^= d;
+        }
+        // rho and pi
+        std::uint64_t last = a[1];
+        for (int i = 0; i < 24; ++i) {
+            const std::uint64_t tmp = a[pi[i]];
+            a[pi[i]] = std::rotl(last, rho[i]);
+            last = tmp;
+        }
+        // chi
+        for (int y = 0; y < 25; y += 5) {
+            std::uint64_t row[5];
+            for (int x = 0; x < 5; ++x) row[x] = a[y + x];
+            for (int x = 0; x < 5; ++x) a[y + x] = row[x] ^ (~row[(x + 1) % 5] & row[(x + 2) % 5]);
+        }
+        // iota
+        a[0] ^= rc;
+    }
+}
+
+// Lanes are little-endian: byte i of the state is byte (i % 8) of lane i / 8.
+inline void xorByte(std::array<std::uint64_t, 25>& a, std::size_t i, std::uint8_t b) noexcept
+{
+    a[i / 8] ^= static_cast<std::uint64_t>(b) << (8 * (i % 8));
+}
+
+} // namespace
+
+Keccak256& Keccak256::update(ByteView data) noexcept
+{
+    std::size_t i = 0;
+    // Whole lanes at a time when aligned, bytes otherwise.
+    while (i < data.size()) {
+        if (offset_ % 8 == 0 && data.size() - i >= 8 && offset_ + 8 <= rate) {
+            std::uint64_t lane = 0;
+            for (int k = 7; k >= 0; --k) lane = (lane << 8) | data[i + static_cast<std::size_t>(k)];
+            state_[offset_ / 8] ^= lane;
+            offset_ += 8;
+            i += 8;
+        } else {
+            xorByte(state_, offset_++, data[i++]);
+        }
+        if (offset_ == rate) {
+            keccakF1600(state_);
+            offset_ = 0;
+        }
+    }
+    return *this;
+}
+
+Keccak256& Keccak256::update(std::string_view data) noexcept
+{
+    return update(ByteView(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
+}
+
+Hash32 Keccak256::finalize() noexcept
+{
+    // Original Keccak padding: 0x01 ... 0x80 (SHA3 would use 0x06).
+    xorByte(state_, offset_, 0x01);
+    xorByte(state_, rate - 1, 0x80);
+    keccakF1600(state_);
+    Hash32 out;
+    for (std::size_t i = 0; i < 32; ++i)
+        out.bytes[i] = static_cast<std::uint8_t>(state_[i / 8] >> (8 * (i % 8)));
+    state_.fill(0);
+    offset_ = 0;
+    return out;
+}
+
+Hash32 keccak256(ByteView data) noexcept { return Keccak256{}.update(data).finalize(); }
+Hash32 keccak256(std::string_view data) noexcept { return Keccak256{}.update(data).finalize(); }
+
+} // namespace pt
