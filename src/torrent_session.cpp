@@ -135,6 +135,7 @@ lt::settings_pack makeSettings(const SessionConfig& c)
         p.set_int(lt::settings_pack::recv_socket_buffer_size, 4 * 1024 * 1024);
         p.set_int(lt::settings_pack::max_out_request_queue, 1500);
     }
+    if (c.tune) c.tune(p);
     return p;
 }
 
@@ -155,6 +156,7 @@ struct TorrentSession::Impl {
     mutable std::mutex mutex;
     std::map<std::string, TorrentStatus> statuses; // guarded by mutex
     std::function<void(const std::string&)> finishedHandler; // guarded by mutex
+    std::function<void(const std::string&, std::int64_t)> metadataHandler; // guarded by mutex
     int outstandingResume = 0;                               // guarded by mutex
     std::condition_variable resumeDone;
 
@@ -191,6 +193,7 @@ struct TorrentSession::Impl {
             lt::error_code err;
             lt::add_torrent_params atp = lt::read_resume_data(buf, err);
             if (err) continue; // a damaged resume file: the torrent can be added again
+            if (config.beforeResume) config.beforeResume(hashHex(atp.ti ? atp.ti->info_hashes().v1 : atp.info_hashes.v1));
             session->async_add_torrent(std::move(atp));
         }
     }
@@ -203,8 +206,11 @@ struct TorrentSession::Impl {
         } else if (auto* added = lt::alert_cast<lt::add_torrent_alert>(a)) {
             if (!added->error && added->handle.is_valid()) {
                 const auto st = added->handle.status();
-                std::lock_guard lock(mutex);
-                statuses[hashHex(st.info_hashes.v1)] = toStatus(st);
+                {
+                    std::lock_guard lock(mutex);
+                    statuses[hashHex(st.info_hashes.v1)] = toStatus(st);
+                }
+                if (st.has_metadata) metadataKnown(added->handle);
             }
         } else if (auto* fin = lt::alert_cast<lt::torrent_finished_alert>(a)) {
             fin->handle.save_resume_data(lt::torrent_handle::save_info_dict);
@@ -223,6 +229,7 @@ struct TorrentSession::Impl {
             resumeAnswered();
         } else if (auto* md = lt::alert_cast<lt::metadata_received_alert>(a)) {
             md->handle.save_resume_data(lt::torrent_handle::save_info_dict);
+            metadataKnown(md->handle);
         } else if (auto* rm = lt::alert_cast<lt::torrent_removed_alert>(a)) {
             const std::string ih = hashHex(rm->info_hashes.v1);
             std::error_code ec;
@@ -230,6 +237,18 @@ struct TorrentSession::Impl {
             std::lock_guard lock(mutex);
             statuses.erase(ih);
         }
+    }
+
+    void metadataKnown(const lt::torrent_handle& h)
+    {
+        auto ti = h.torrent_file();
+        if (!ti) return;
+        std::function<void(const std::string&, std::int64_t)> handler;
+        {
+            std::lock_guard lock(mutex);
+            handler = metadataHandler;
+        }
+        if (handler) handler(hashHex(h.info_hashes().v1), ti->total_size());
     }
 
     void resumeAnswered()
@@ -263,9 +282,11 @@ struct TorrentSession::Impl {
         return th;
     }
 
-    pt::Result<std::string> add(lt::add_torrent_params atp, const std::filesystem::path& savePath)
+    pt::Result<std::string> add(lt::add_torrent_params atp, const std::filesystem::path& savePath,
+                                const BeforeAdd& beforeAdd)
     {
         atp.save_path = savePath.string();
+        if (beforeAdd) beforeAdd(hashHex(atp.ti ? atp.ti->info_hashes().v1 : atp.info_hashes.v1));
         lt::error_code ec;
         lt::torrent_handle h = session->add_torrent(std::move(atp), ec);
         if (ec) return pt::makeError(TorrentError::invalid_torrent, ec.message());
@@ -327,16 +348,18 @@ pt::Result<CreatedTorrent> TorrentSession::createTorrent(const std::filesystem::
     return out;
 }
 
-pt::Result<std::string> TorrentSession::addMagnet(const std::string& uri, const std::filesystem::path& savePath)
+pt::Result<std::string> TorrentSession::addMagnet(const std::string& uri, const std::filesystem::path& savePath,
+                                                  const BeforeAdd& beforeAdd)
 {
     lt::error_code ec;
     lt::add_torrent_params atp = lt::parse_magnet_uri(uri, ec);
     if (ec) return pt::makeError(TorrentError::invalid_magnet, ec.message());
-    return impl_->add(std::move(atp), savePath);
+    return impl_->add(std::move(atp), savePath, beforeAdd);
 }
 
 pt::Result<std::string> TorrentSession::addTorrentFile(const std::filesystem::path& torrentFile,
-                                                       const std::filesystem::path& savePath)
+                                                       const std::filesystem::path& savePath,
+                                                       const BeforeAdd& beforeAdd)
 {
     std::ifstream in(torrentFile, std::ios::binary);
     if (!in) return pt::makeError(TorrentError::invalid_torrent, "cannot read " + torrentFile.string());
@@ -345,18 +368,19 @@ pt::Result<std::string> TorrentSession::addTorrentFile(const std::filesystem::pa
     std::vector<char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (buf.size() > max_torrent_file)
         return pt::makeError(TorrentError::invalid_torrent, torrentFile.string() + " is larger than 64 MiB");
-    return addTorrentBuffer(buf, savePath);
+    return addTorrentBuffer(buf, savePath, beforeAdd);
 }
 
 pt::Result<std::string> TorrentSession::addTorrentBuffer(const std::vector<char>& torrent,
-                                                         const std::filesystem::path& savePath)
+                                                         const std::filesystem::path& savePath,
+                                                         const BeforeAdd& beforeAdd)
 {
     lt::error_code ec;
     auto ti = std::make_shared<lt::torrent_info>(torrent.data(), static_cast<int>(torrent.size()), ec);
     if (ec) return pt::makeError(TorrentError::invalid_torrent, ec.message());
     lt::add_torrent_params atp;
     atp.ti = std::move(ti);
-    return impl_->add(std::move(atp), savePath);
+    return impl_->add(std::move(atp), savePath, beforeAdd);
 }
 
 pt::Status TorrentSession::pause(const std::string& infoHash)
@@ -421,6 +445,12 @@ void TorrentSession::onFinished(std::function<void(const std::string&)> handler)
 {
     std::lock_guard lock(impl_->mutex);
     impl_->finishedHandler = std::move(handler);
+}
+
+void TorrentSession::onMetadata(std::function<void(const std::string&, std::int64_t)> handler)
+{
+    std::lock_guard lock(impl_->mutex);
+    impl_->metadataHandler = std::move(handler);
 }
 
 void TorrentSession::saveAllResumeData(std::chrono::milliseconds timeout)

@@ -3,6 +3,7 @@
 // libtorrent headers stay out of this header so that including it is cheap.
 #pragma once
 
+#include "paytorrent/torrent_status.hpp"
 #include "wallet/common/result.hpp"
 
 #include <chrono>
@@ -16,6 +17,7 @@
 
 namespace libtorrent {
 struct plugin;
+struct settings_pack;
 }
 
 namespace paytorrent::core {
@@ -44,25 +46,17 @@ struct SessionConfig {
     bool highThroughput = false;     // the tuned settings of docs/benchmarks.md
     std::filesystem::path resumeDir; // where <info-hash>.resume files live; empty = none
     std::vector<std::shared_ptr<libtorrent::plugin>> plugins;
+    // Applied last to the settings (e.g. the paid-streaming seller settings).
+    std::function<void(libtorrent::settings_pack&)> tune;
+    // Runs before each torrent found in resumeDir is added again at start-up.
+    std::function<void(const std::string& infoHash)> beforeResume;
 };
 
-// What a user sees of a torrent. Cached from alerts, so reading it never blocks.
-struct TorrentStatus {
-    std::string infoHash; // v1 info-hash, 40 hex digits
-    std::string name;
-    std::string state;    // "checking", "downloading", "seeding", "paused", ...
-    std::int64_t totalWanted = 0;
-    std::int64_t totalDone = 0;
-    std::int64_t downloadRate = 0; // bytes/s
-    std::int64_t uploadRate = 0;
-    std::int64_t totalPayloadUpload = 0;
-    std::int64_t totalPayloadDownload = 0;
-    int numPeers = 0;
-    bool isSeeding = false;
-    bool isFinished = false;
-    bool paused = false;
-    std::string error;
-};
+// Runs before a torrent is added to the session, with its info-hash: the moment to declare
+// it to session plugins (they attach when libtorrent creates the torrent).
+using BeforeAdd = std::function<void(const std::string& infoHash)>;
+
+using paytorrent::TorrentStatus;
 
 struct CreatedTorrent {
     std::string infoHash;
@@ -88,11 +82,14 @@ public:
     [[nodiscard]] static pt::Result<CreatedTorrent> createTorrent(const std::filesystem::path& path,
                                                                   const CreateOptions& options);
 
-    [[nodiscard]] pt::Result<std::string> addMagnet(const std::string& uri, const std::filesystem::path& savePath);
+    [[nodiscard]] pt::Result<std::string> addMagnet(const std::string& uri, const std::filesystem::path& savePath,
+                                                    const BeforeAdd& beforeAdd = {});
     [[nodiscard]] pt::Result<std::string> addTorrentFile(const std::filesystem::path& torrentFile,
-                                                         const std::filesystem::path& savePath);
+                                                         const std::filesystem::path& savePath,
+                                                         const BeforeAdd& beforeAdd = {});
     [[nodiscard]] pt::Result<std::string> addTorrentBuffer(const std::vector<char>& torrent,
-                                                           const std::filesystem::path& savePath);
+                                                           const std::filesystem::path& savePath,
+                                                           const BeforeAdd& beforeAdd = {});
     [[nodiscard]] pt::Status pause(const std::string& infoHash);
     [[nodiscard]] pt::Status resume(const std::string& infoHash);
     [[nodiscard]] pt::Status remove(const std::string& infoHash, bool deleteFiles);
@@ -105,6 +102,9 @@ public:
 
     // Called on the alert thread when a torrent finishes downloading.
     void onFinished(std::function<void(const std::string& infoHash)> handler);
+    // Called on the alert thread when a torrent's size is known (at once for a .torrent,
+    // after the metadata arrives for a magnet link).
+    void onMetadata(std::function<void(const std::string& infoHash, std::int64_t totalBytes)> handler);
 
     // Asks for resume data of every torrent and waits (bounded) until it is written.
     void saveAllResumeData(std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -5,6 +5,7 @@
 
 #include <boost/multiprecision/cpp_int.hpp>
 
+#include <compare>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,8 +23,14 @@ public:
     explicit Wei(std::uint64_t v) : v_(v) {}
 
     [[nodiscard]] const U256& value() const noexcept { return v_; }
-    auto operator<=>(const Wei&) const = default;
-    bool operator==(const Wei&) const = default;
+    // boost's integers have no <=>: spell the ordering out.
+    std::strong_ordering operator<=>(const Wei& o) const noexcept
+    {
+        if (v_ < o.v_) return std::strong_ordering::less;
+        if (v_ > o.v_) return std::strong_ordering::greater;
+        return std::strong_ordering::equal;
+    }
+    bool operator==(const Wei& o) const noexcept { return v_ == o.v_; }
 
     // nullopt on overflow / underflow: amounts come from peers and must be checked.
     [[nodiscard]] std::optional<Wei> checkedAdd(const Wei& o) const;

@@ -43,6 +43,12 @@ using Outcome = std::vector<AssetOutcome>;
 
 // uint48 fields are held in uint64_t; values above 2^48 - 1 are malformed.
 inline constexpr std::uint64_t max_uint48 = (std::uint64_t{1} << 48) - 1;
+// ForceMove indexes participants with uint8 and requires at most 255 of them.
+inline constexpr std::size_t max_participants = 255;
+// Outcome size limits, as the reference library's MAX_OUTCOME_ITEMS (2000): far beyond a
+// payment channel's one asset and two items, and low enough to bound work on hostile input.
+inline constexpr std::size_t max_outcome_assets = 2000;
+inline constexpr std::size_t max_allocation_items = 2000;
 
 struct FixedPart {
     U256 chainId;
@@ -86,7 +92,9 @@ struct SignedState {
 [[nodiscard]] Signature signChallenge(const State& state, const PrivateKey& key);
 [[nodiscard]] Hash32 challengeDigest(const State& state);
 
-// Checks the uint48 fields and the shape of the outcome.
+// Checks the uint48 fields (turnNum, channelNonce, challengeDuration), 1..255 participants
+// and the outcome size limits above. Policy (e.g. a non-zero challengeDuration) is the
+// channel rules' business, not this function's.
 [[nodiscard]] Status validateShape(const State& state);
 
 } // namespace pt::nitro

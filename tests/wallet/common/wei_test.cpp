@@ -42,3 +42,11 @@ TEST(Wei, WordRoundTrip)
     EXPECT_EQ(w.bytes[31], 0x20);
     EXPECT_EQ(fromWord(w), v);
 }
+
+TEST(Wei, Ordering)
+{
+    EXPECT_LT(Wei(1u), Wei(2u));
+    EXPECT_GT(Wei(U256(1) << 200), Wei(std::uint64_t{1} << 63));
+    EXPECT_EQ(std::min(Wei(5u), Wei(3u)), Wei(3u));
+    EXPECT_TRUE(Wei(7u) >= Wei(7u));
+}

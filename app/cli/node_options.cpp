@@ -1,0 +1,57 @@
+#include "node_options.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+namespace paytorrent::cli {
+
+void addNodeFlags(CLI::App& cmd, NodeFlags& flags)
+{
+    cmd.add_option("--data-dir", flags.dataDir, "Node data directory (default: $PAYTORRENT_DATA_DIR or ~/.local/share/paytorrent)");
+    cmd.add_option("--password-file", flags.passwordFile, "File whose first line is the keystore password (else $PAYTORRENT_PASSWORD, else a prompt)");
+    cmd.add_option("--chain-rpc", flags.chainRpc, "Ethereum JSON-RPC URL (default: start the embedded local chain)");
+    cmd.add_option("--adjudicator", flags.adjudicator, "NitroAdjudicator address on --chain-rpc");
+    cmd.add_option("--listen", flags.listen, "BitTorrent listen address HOST:PORT");
+    cmd.add_flag("--local", flags.local, "Loopback-only networking: no DHT, LSD, UPnP or uTP");
+    cmd.add_option("--challenge-duration", flags.challengeDuration, "Challenge window of new channels, in seconds");
+    cmd.add_flag("--json", flags.json, "Machine-readable JSON output");
+}
+
+std::optional<NodeOptions> toNodeOptions(const NodeFlags& flags, bool confirmNewPassword)
+{
+    NodeOptions o;
+    o.dataDir = flags.dataDir.empty() ? DataDir::defaultLocation() : DataDir{flags.dataDir};
+    const bool newKey = !std::filesystem::exists(o.dataDir.keyFile());
+    std::optional<std::filesystem::path> file;
+    if (!flags.passwordFile.empty()) file = flags.passwordFile;
+    o.password = readPassword(file, newKey && confirmNewPassword);
+    if (!o.password) {
+        std::cerr << "paytorrent-cli: no keystore password: give --password-file FILE or set PAYTORRENT_PASSWORD\n";
+        return std::nullopt;
+    }
+    if (!flags.chainRpc.empty()) o.chainRpc = flags.chainRpc;
+    if (!flags.adjudicator.empty()) o.adjudicator = flags.adjudicator;
+    o.listen = flags.listen;
+    o.localOnly = flags.local;
+    o.challengeDuration = flags.challengeDuration;
+    return o;
+}
+
+std::unique_ptr<Node> openNode(const NodeFlags& flags)
+{
+    auto options = toNodeOptions(flags);
+    if (!options) return nullptr;
+    auto node = Node::open(std::move(*options));
+    if (!node) {
+        printError("cannot start the node", node.error());
+        return nullptr;
+    }
+    return std::move(*node);
+}
+
+void printError(const std::string& what, const pt::Error& error)
+{
+    std::cerr << "paytorrent-cli: " << what << ": " << error.describe() << "\n";
+}
+
+} // namespace paytorrent::cli

@@ -1,0 +1,88 @@
+// Internal to the extension (includes libtorrent): the per-connection plugin. It speaks the
+// wire protocol, gates our uploads on credit when we sell, and counts what we receive when
+// we buy. Every member runs on libtorrent's network thread.
+#pragma once
+
+#include "extension/credit_account.hpp"
+#include "extension/messages.hpp"
+#include "extension/peer_events.hpp"
+#include "extension/session_state.hpp"
+
+#include <libtorrent/extensions.hpp>
+#include <libtorrent/peer_connection_handle.hpp>
+#include <libtorrent/peer_request.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <tuple>
+
+namespace pt::ext {
+
+class PeerGate final : public libtorrent::peer_plugin, public std::enable_shared_from_this<PeerGate> {
+public:
+    PeerGate(std::shared_ptr<SessionState> state, libtorrent::bt_peer_connection_handle connection, PeerKey key,
+             InfoHashBytes infoHash, std::optional<Wei> localPrice);
+    ~PeerGate() override;
+
+    // libtorrent::peer_plugin
+    libtorrent::string_view type() const override;
+    void add_handshake(libtorrent::entry& handshake) override;
+    bool on_handshake(libtorrent::span<char const> reservedBits) override;
+    bool on_extension_handshake(libtorrent::bdecode_node const& handshake) override;
+    bool on_extended(int length, int msg, libtorrent::span<char const> body) override;
+    bool on_request(libtorrent::peer_request const& request) override;
+    void sent_reject_request(libtorrent::peer_request const& request) override;
+    void sent_piece(libtorrent::peer_request const& request) override;
+    void sent_unchoke() override;
+    void sent_payload(int bytes) override;
+    void sent_request(libtorrent::peer_request const& request) override;
+    bool on_reject(libtorrent::peer_request const& request) override;
+    bool on_piece(libtorrent::peer_request const& piece, libtorrent::span<char const> data) override;
+    void on_disconnect(libtorrent::error_code const& error) override;
+
+    // Commands from the engine (posted onto the network thread).
+    void grant(std::uint64_t bytes);
+    void sendPayload(const Bytes& payload);
+    void close(PeerErrorCode code, const Error& reason);
+
+private:
+    using RequestKey = std::tuple<int, int, int>; // piece, start, length
+
+    [[nodiscard]] bool selling() const noexcept { return localPrice_.has_value(); }
+    [[nodiscard]] bool connectionAlive() const;
+    [[nodiscard]] std::string endpoint() const;
+    void refuse(libtorrent::peer_request const& request);
+    void sendMessage(const Message& message);
+    void sendReject(libtorrent::peer_request const& request);
+    void chokeIfUnpaid();
+    void handleMessage(Message message);
+    [[nodiscard]] Status checkRole(const Message& message) const;
+    void failPeer(Error error, PeerErrorCode code);
+    void publishCredit();
+
+    std::shared_ptr<SessionState> state_;
+    libtorrent::bt_peer_connection_handle connection_;
+    const PeerKey key_;
+    const InfoHashBytes infoHash_;
+    const std::optional<Wei> localPrice_;
+    const std::shared_ptr<PeerCounters> counters_ = std::make_shared<PeerCounters>();
+
+    CreditAccount account_;
+    // Requests charged and not yet sent or rejected: only these are refunded, so a reject
+    // of a request we never charged (libtorrent rejects some before asking plugins) cannot
+    // mint credit.
+    std::multiset<RequestKey> chargedRequests_;
+    std::optional<Terms> remoteTerms_;
+    int remoteMessageId_ = 0;         // 0: the peer has not (yet) advertised the extension
+    bool peerSupportsFast_ = false;   // BEP 6: needed to reject requests (and refund them)
+    bool joined_ = false;             // the engine knows this peer
+    bool stopped_ = false;            // we sent STOP(payment_needed) and no START since
+    bool closing_ = false;            // closing after an error: serve and accept nothing
+    std::uint64_t nextReceivedNotify_ = 0;
+    std::unique_ptr<boost::asio::steady_timer> lingerTimer_;
+};
+
+} // namespace pt::ext

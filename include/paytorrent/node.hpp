@@ -1,0 +1,133 @@
+// The node: one data directory, one key, one chain, one BitTorrent session, one payment
+// engine. The facade both front ends use; everything it returns is a plain value.
+//
+// Threads: methods may be called from any thread. Callbacks run on the node's own threads
+// (the engine thread or libtorrent's alert thread): hop to your own before touching a GUI.
+#pragma once
+
+#include "paytorrent/data_dir.hpp"
+#include "paytorrent/torrent_status.hpp"
+#include "wallet/common/result.hpp"
+#include "wallet/common/wei.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace paytorrent {
+
+enum class NodeError {
+    no_password = 1,   // the keystore needs a password and none was given
+    bad_option,        // an option out of range or malformed
+    chain_unavailable, // the chain could not be started or reached
+    refused_terms,     // the torrent's price or chain is not acceptable
+    unknown_torrent,
+};
+const std::error_category& nodeErrorCategory() noexcept;
+inline std::error_code make_error_code(NodeError e) noexcept { return {static_cast<int>(e), nodeErrorCategory()}; }
+
+struct NodeOptions {
+    DataDir dataDir;
+    std::optional<std::string> password;  // of the keystore (created on first start)
+    std::optional<std::string> chainRpc;  // none: start the embedded local chain
+    std::optional<std::string> adjudicator; // required with chainRpc (0x address)
+    std::optional<std::filesystem::path> nodeToolsDir; // anvil and nitro-protocol (npm install)
+    std::string listen = "0.0.0.0:6881";  // libtorrent listen_interfaces
+    bool localOnly = false;               // no DHT, LSD, UPnP, uTP (loopback tests and benchmarks)
+    bool highThroughput = false;          // the tuned libtorrent settings of docs/benchmarks.md
+    std::uint64_t paymentIncrement = 256 * 1024; // bytes' worth per payment
+    std::uint64_t creditWindow = 1024 * 1024;    // bytes' worth paid ahead of what arrived
+    std::uint64_t challengeDuration = 3600;      // seconds, for new channels
+    std::uint64_t scryptN = std::uint64_t{1} << 17; // keystore cost for a new key
+};
+
+struct ChainSummary {
+    std::string rpc;
+    std::string chainId;     // decimal
+    std::string adjudicator; // EIP-55
+    bool embedded = false;
+};
+
+struct SeedResult {
+    std::string infoHash;
+    std::string magnet; // with x.pt.* price and chain fields when paid
+    std::filesystem::path torrentFile;
+};
+
+struct DownloadRequest {
+    std::string source;                 // a magnet link or a .torrent path
+    std::filesystem::path outDir;
+    pt::Wei maxPricePerMiB;
+    pt::Wei budget;
+    std::vector<std::string> peers;     // HOST:PORT to dial
+};
+
+struct ChannelInfo {
+    std::string id;      // 0x channel id
+    std::string torrent; // info-hash
+    std::string peer;    // endpoint
+    std::string role;    // "seller" (we earn) or "buyer" (we pay)
+    std::uint64_t bytes = 0;
+    pt::Wei paid;
+    pt::Wei deposit;
+    std::string status;
+    std::string error;
+};
+
+// Price and chain a magnet link announces (x.pt.price, x.pt.chain, x.pt.adjudicator).
+struct MagnetTerms {
+    std::optional<pt::Wei> pricePerMiB;
+    std::optional<std::string> chainId;
+    std::optional<std::string> adjudicator;
+};
+[[nodiscard]] pt::Result<MagnetTerms> parseMagnetTerms(const std::string& magnet);
+
+class Node {
+public:
+    [[nodiscard]] static pt::Result<std::unique_ptr<Node>> open(NodeOptions options);
+    ~Node();
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    [[nodiscard]] std::string address() const; // EIP-55
+    [[nodiscard]] const ChainSummary& chain() const;
+    [[nodiscard]] pt::Result<pt::Wei> balance();
+    [[nodiscard]] int listenPort() const;
+
+    // Creates a torrent of `path`, seeds it (at `pricePerMiB`, or free), writes the .torrent
+    // into the data directory, and returns its magnet link.
+    [[nodiscard]] pt::Result<SeedResult> seed(const std::filesystem::path& path, std::optional<pt::Wei> pricePerMiB);
+    // Starts a paid (or free) download; returns the info-hash.
+    [[nodiscard]] pt::Result<std::string> download(const DownloadRequest& request);
+    // Closes the channels of a finished download cooperatively and settles them on chain.
+    [[nodiscard]] std::vector<ChannelInfo> closeChannels(const std::string& infoHash,
+                                                         std::chrono::milliseconds timeout);
+
+    [[nodiscard]] std::optional<TorrentStatus> status(const std::string& infoHash) const;
+    [[nodiscard]] std::vector<TorrentStatus> torrents() const;
+    // Channels this node runs now or has stored (live figures for the running ones).
+    [[nodiscard]] std::vector<ChannelInfo> channels() const;
+    [[nodiscard]] pt::Status connectPeer(const std::string& infoHash, const std::string& hostPort);
+
+    // Each accepted payment (either direction), on the engine thread.
+    void onPayment(std::function<void(const ChannelInfo&, const pt::Wei& amount)> handler);
+    // A download finished (all pieces verified), on the alert thread.
+    void onFinished(std::function<void(const std::string& infoHash)> handler);
+
+    // The pieces, private to the core.
+    struct Impl;
+
+private:
+    explicit Node(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace paytorrent
+
+template <>
+struct std::is_error_code_enum<paytorrent::NodeError> : std::true_type {};

@@ -1,0 +1,754 @@
+#include "payment_engine.hpp"
+
+#include "wire_state.hpp"
+
+#include "extension/messages.hpp"
+#include "wallet/store/store.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <future>
+#include <random>
+
+namespace paytorrent::core {
+
+using namespace pt;
+namespace ext = pt::ext;
+
+namespace {
+
+constexpr std::uint64_t mib = std::uint64_t{1} << 20;
+// A seller accepts a challenge window from its own (the time it needs to answer a stale
+// challenge) up to 30 days (the longest it agrees to wait for its money).
+constexpr std::uint64_t max_challenge_duration = 30ull * 24 * 3600;
+
+std::int64_t nowMs()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string hexOf(const ext::InfoHashBytes& ih) { return ih.hex(false); }
+
+ext::PeerErrorCode peerCodeFor(const Error& e)
+{
+    if (e.code.category() == nitro::channelErrorCategory()) {
+        switch (static_cast<nitro::ChannelError>(e.code.value())) {
+        case nitro::ChannelError::wrong_signer: return ext::PeerErrorCode::invalid_signature;
+        case nitro::ChannelError::turn_not_next: return ext::PeerErrorCode::stale_state;
+        case nitro::ChannelError::beneficiary_decreased: return ext::PeerErrorCode::decreasing_payment;
+        case nitro::ChannelError::payer_below_zero:
+        case nitro::ChannelError::total_changed: return ext::PeerErrorCode::overspend;
+        case nitro::ChannelError::wrong_channel: return ext::PeerErrorCode::unknown_channel;
+        case nitro::ChannelError::terms_mismatch: return ext::PeerErrorCode::unacceptable_terms;
+        default: return ext::PeerErrorCode::protocol_violation;
+        }
+    }
+    return ext::PeerErrorCode::malformed_message;
+}
+
+Error protocolError(std::string message)
+{
+    return makeError(nitro::ChannelError::malformed, std::move(message));
+}
+
+ext::SignatureBytes sigBytes(const Signature& s)
+{
+    ext::SignatureBytes out;
+    out.bytes = s.toBytes65().bytes;
+    return out;
+}
+
+ext::ChannelIdBytes idBytes(const nitro::ChannelId& id)
+{
+    ext::ChannelIdBytes out;
+    out.bytes = id.bytes;
+    return out;
+}
+
+} // namespace
+
+std::uint64_t bytesForWei(const Wei& wei, const Wei& pricePerMiB)
+{
+    if (pricePerMiB.value() == 0) return 0;
+    const boost::multiprecision::uint512_t b =
+        boost::multiprecision::uint512_t(wei.value()) * mib / boost::multiprecision::uint512_t(pricePerMiB.value());
+    if (b > std::numeric_limits<std::uint64_t>::max()) return std::numeric_limits<std::uint64_t>::max();
+    return static_cast<std::uint64_t>(b);
+}
+
+Wei weiForBytes(std::uint64_t bytes, const Wei& pricePerMiB)
+{
+    const boost::multiprecision::uint512_t num = boost::multiprecision::uint512_t(bytes) * boost::multiprecision::uint512_t(pricePerMiB.value());
+    const boost::multiprecision::uint512_t w = (num + (mib - 1)) / mib;
+    return Wei(U256(w)); // bytes < 2^64 and price < 2^256 keep w below 2^256 for any real price
+}
+
+// One connection that speaks the extension, and the channel on it.
+struct PaymentEngine::Peer {
+    ext::PeerInfo info;
+    std::string torrent; // hex
+    bool weSell = false;
+    Wei price;           // the seller's price per MiB on this connection
+
+    enum class Phase { waiting, proposed, funding, open, closing, closed, failed } phase = Phase::waiting;
+    std::optional<nitro::ChannelTerms> terms;
+    std::optional<nitro::SignedState> proposedInitial; // buyer: turn 0 signed by us
+    std::optional<nitro::ChannelView> view;            // latest doubly signed state
+    // Seller side.
+    bool funded = false;
+    bool fundingCheck = false;
+    std::vector<std::pair<nitro::SignedState, bool>> waitingForFunds; // payments before the deposit is seen
+    std::uint64_t granted = 0;
+    // Buyer side.
+    std::optional<nitro::Proposal> inflight;
+    bool wantFinal = false;
+    std::uint64_t received = 0;
+    std::string error;
+};
+
+struct PaymentEngine::Torrent {
+    BuyTerms terms;
+    Wei allocated; // sum of deposits of its channels
+};
+
+struct PaymentEngine::Closing {
+    std::string torrent;
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(std::vector<ChannelSummary>)> done;
+};
+
+PaymentEngine::PaymentEngine(EngineConfig config, PrivateKey key, store::Store& store, ChainPort& chain)
+    : config_(std::move(config)), key_(std::move(key)), store_(store), chain_(chain), closingTimer_(ctx_)
+{
+    thread_ = std::thread([this] {
+        auto guard = boost::asio::make_work_guard(ctx_);
+        ctx_.run();
+    });
+}
+
+PaymentEngine::~PaymentEngine()
+{
+    ctx_.stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+void PaymentEngine::attach(std::shared_ptr<ext::PeerControl> control)
+{
+    sync([this, c = std::move(control)]() mutable { control_ = std::move(c); });
+}
+
+void PaymentEngine::sync(std::function<void()> fn)
+{
+    if (std::this_thread::get_id() == thread_.get_id()) {
+        fn();
+        return;
+    }
+    std::promise<void> done;
+    boost::asio::post(ctx_, [&] {
+        fn();
+        done.set_value();
+    });
+    done.get_future().wait();
+}
+
+void PaymentEngine::buy(const std::string& infoHash, BuyTerms terms)
+{
+    boost::asio::post(ctx_, [this, infoHash, terms] {
+        auto& t = torrents_[infoHash];
+        if (!t) t = std::make_unique<Torrent>();
+        t->terms = terms;
+    });
+}
+
+void PaymentEngine::setTorrentBytes(const std::string& infoHash, std::uint64_t bytes)
+{
+    boost::asio::post(ctx_, [this, infoHash, bytes] {
+        auto it = torrents_.find(infoHash);
+        if (it == torrents_.end()) return;
+        it->second->terms.torrentBytes = bytes;
+        for (auto& [k, p] : peers_)
+            if (p->torrent == infoHash && !p->weSell && p->phase == Peer::Phase::waiting) proposeChannel(*p);
+    });
+}
+
+void PaymentEngine::onPayment(std::function<void(const ChannelSummary&, const Wei&)> handler)
+{
+    sync([this, h = std::move(handler)]() mutable { paymentHandler_ = std::move(h); });
+}
+
+std::vector<ChannelSummary> PaymentEngine::channels() const
+{
+    std::lock_guard lock(summaryMutex_);
+    std::vector<ChannelSummary> out;
+    for (const auto& [id, s] : summaries_) out.push_back(s);
+    return out;
+}
+
+// --- PeerEvents: hop onto the engine thread -----------------------------------------------
+
+void PaymentEngine::onPeerJoined(const ext::PeerInfo& peer)
+{
+    boost::asio::post(ctx_, [this, peer] { joined(peer); });
+}
+
+void PaymentEngine::onMessage(ext::PeerKey peer, ext::Message msg)
+{
+    boost::asio::post(ctx_, [this, peer, m = std::move(msg)]() mutable { message(peer, std::move(m)); });
+}
+
+void PaymentEngine::onCreditExhausted(ext::PeerKey, std::uint64_t)
+{
+    // The extension has choked the peer and told it to pay; the buyer's pay-ahead answers.
+}
+
+void PaymentEngine::onPayloadReceived(ext::PeerKey peer, std::uint64_t totalBytes)
+{
+    boost::asio::post(ctx_, [this, peer, totalBytes] {
+        if (Peer* p = find(peer)) {
+            p->received = std::max(p->received, totalBytes);
+            publish(*p);
+            maybePay(*p);
+        }
+    });
+}
+
+void PaymentEngine::onPeerError(ext::PeerKey peer, const Error& error)
+{
+    boost::asio::post(ctx_, [this, peer, error] {
+        if (Peer* p = find(peer)) {
+            p->error = error.describe();
+            publish(*p);
+        }
+    });
+}
+
+void PaymentEngine::onPeerLeft(ext::PeerKey peer, const ext::PeerCountersSnapshot& final)
+{
+    boost::asio::post(ctx_, [this, peer, final] {
+        auto it = peers_.find(peer);
+        if (it == peers_.end()) return;
+        Peer& p = *it->second;
+        if (!p.weSell) p.received = std::max(p.received, final.payloadReceived);
+        if (p.phase != Peer::Phase::closed && p.phase != Peer::Phase::failed && p.error.empty())
+            p.error = "peer disconnected";
+        publish(p);
+        peers_.erase(it);
+        checkClosings();
+    });
+}
+
+PaymentEngine::Peer* PaymentEngine::find(ext::PeerKey key)
+{
+    auto it = peers_.find(key);
+    return it == peers_.end() ? nullptr : it->second.get();
+}
+
+Status PaymentEngine::persist(const std::function<Status()>& writes)
+{
+    auto tx = store_.begin();
+    if (!tx) return tx.error();
+    if (auto s = writes(); !s) return s;
+    return tx->commit();
+}
+
+void PaymentEngine::fail(Peer& p, ext::PeerErrorCode code, const Error& why)
+{
+    p.phase = Peer::Phase::failed;
+    p.error = why.describe();
+    publish(p);
+    if (control_) control_->disconnect(p.info.key, code, why);
+}
+
+void PaymentEngine::publish(const Peer& p)
+{
+    if (!p.view && !p.terms) return;
+    const nitro::ChannelId id = p.view ? p.view->id() : nitro::channelId(nitro::makeInitialState(*p.terms)->fixed);
+    ChannelSummary s;
+    s.id = id;
+    s.torrent = p.torrent;
+    s.peer = p.info.endpoint;
+    s.weSell = p.weSell;
+    const auto counters = p.info.counters ? p.info.counters->snapshot() : ext::PeerCountersSnapshot{};
+    s.bytes = p.weSell ? counters.payloadSent : std::max(p.received, counters.payloadReceived);
+    if (p.view) s.paid = p.view->paid();
+    if (p.terms) s.deposit = p.terms->deposit;
+    switch (p.phase) {
+    case Peer::Phase::waiting:
+    case Peer::Phase::proposed:
+    case Peer::Phase::funding: s.status = "proposed"; break;
+    case Peer::Phase::open: s.status = "open"; break;
+    case Peer::Phase::closing: s.status = "closing"; break;
+    case Peer::Phase::closed: s.status = "closed"; break;
+    case Peer::Phase::failed: s.status = "failed"; break;
+    }
+    s.error = p.error;
+    std::lock_guard lock(summaryMutex_);
+    summaries_[id] = s;
+}
+
+// --- joining and channel set-up -----------------------------------------------------------
+
+void PaymentEngine::joined(const ext::PeerInfo& info)
+{
+    auto p = std::make_unique<Peer>();
+    p->info = info;
+    p->torrent = hexOf(info.infoHash);
+    Peer& peer = *p;
+    peers_[info.key] = std::move(p);
+    if (info.localPrice) {
+        // We sell: wait for the buyer's proposal.
+        peer.weSell = true;
+        peer.price = *info.localPrice;
+        return;
+    }
+    if (!info.remote.pricePerMiB) return; // neither side sells on this connection
+    peer.price = *info.remote.pricePerMiB;
+    proposeChannel(peer);
+}
+
+void PaymentEngine::proposeChannel(Peer& p)
+{
+    auto t = torrents_.find(p.torrent);
+    if (t == torrents_.end()) return; // not buying this torrent
+    Torrent& torrent = *t->second;
+    if (p.price > torrent.terms.maxPricePerMiB) {
+        fail(p, ext::PeerErrorCode::unacceptable_terms,
+             protocolError("price " + p.price.value().str() + " wei/MiB is above our maximum " +
+                           torrent.terms.maxPricePerMiB.value().str()));
+        return;
+    }
+    if (p.info.remote.chainId != config_.chainId || Address(p.info.remote.adjudicator) != config_.adjudicator) {
+        fail(p, ext::PeerErrorCode::unacceptable_terms, protocolError("the seller uses another chain or adjudicator"));
+        return;
+    }
+    if (torrent.terms.torrentBytes == 0) return; // wait for the metadata (setTorrentBytes)
+    p.phase = Peer::Phase::proposed;
+
+    // Enough for the whole torrent plus one window, within what is left of the budget.
+    const Wei want = weiForBytes(torrent.terms.torrentBytes + config_.creditWindow, p.price);
+    const Wei left = torrent.terms.budget.checkedSub(torrent.allocated).value_or(Wei{});
+    const Wei deposit = std::min(want, left);
+    if (deposit.value() == 0 || bytesForWei(deposit, p.price) < config_.paymentIncrement) {
+        fail(p, ext::PeerErrorCode::unacceptable_terms, protocolError("the budget is spent: no deposit for another seller"));
+        return;
+    }
+
+    std::random_device rd;
+    nitro::ChannelTerms terms;
+    terms.chainId = config_.chainId;
+    terms.beneficiary = Address(p.info.remote.signer);
+    terms.payer = key_.address();
+    terms.channelNonce = ((std::uint64_t{rd()} << 32) | rd()) & nitro::max_uint48;
+    terms.appDefinition = config_.appDefinition;
+    terms.challengeDuration = config_.challengeDuration;
+    terms.deposit = deposit;
+    auto initial = nitro::makeInitialState(terms);
+    if (!initial) return fail(p, ext::PeerErrorCode::internal, initial.error());
+    nitro::SignedState signedInitial{*initial, {std::nullopt, std::nullopt}};
+    auto mine = nitro::addSignature(signedInitial, key_);
+    if (!mine) return fail(p, ext::PeerErrorCode::internal, mine.error());
+
+    torrent.allocated = torrent.allocated + deposit;
+    p.terms = terms;
+    p.proposedInitial = *mine;
+    const nitro::ChannelId id = nitro::channelId(initial->fixed);
+    ext::ChannelProposal msg;
+    msg.channel = idBytes(id);
+    msg.state = encodeWireState(*initial);
+    msg.signature = sigBytes(*mine->signatures[nitro::payer_index]);
+    publish(p);
+    if (auto s = control_->send(p.info.key, msg); !s) fail(p, ext::PeerErrorCode::internal, s.error());
+}
+
+void PaymentEngine::message(ext::PeerKey key, ext::Message msg)
+{
+    Peer* p = find(key);
+    if (!p) return;
+    std::visit(
+        [&](auto& m) {
+            using M = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<M, ext::ChannelProposal>) handleProposal(*p, m);
+            else if constexpr (std::is_same_v<M, ext::ChannelAccept>) handleAccept(*p, m);
+            else if constexpr (std::is_same_v<M, ext::Payment>) handlePayment(*p, m, false);
+            else if constexpr (std::is_same_v<M, ext::FinalState>) handlePayment(*p, ext::Payment{m.channel, m.state, m.signature}, true);
+            else if constexpr (std::is_same_v<M, ext::Countersignature>) handleCountersignature(*p, m.turn, m.signature, false);
+            else if constexpr (std::is_same_v<M, ext::FinalCountersignature>) handleCountersignature(*p, m.turn, m.signature, true);
+            else if constexpr (std::is_same_v<M, ext::ErrorMessage>) {
+                p->error = "peer reported: " + m.text;
+                publish(*p);
+            }
+            // STOP and START need nothing here: pay-ahead runs on received bytes, and the
+            // extension re-requests on START.
+        },
+        msg);
+}
+
+// Seller: a buyer proposes a channel. Accept it when it is exactly the channel our terms
+// allow: us as beneficiary, the peer's advertised signer as payer, our chain, a challenge
+// window no shorter than ours, turn 0 with nothing paid (openChannel checks the state).
+void PaymentEngine::handleProposal(Peer& p, const ext::ChannelProposal& m)
+{
+    if (!p.weSell) return fail(p, ext::PeerErrorCode::protocol_violation, protocolError("a proposal to a buyer"));
+    if (p.terms) return fail(p, ext::PeerErrorCode::protocol_violation, protocolError("a second channel on one connection"));
+    auto state = decodeWireState(m.state);
+    if (!state) return fail(p, ext::PeerErrorCode::malformed_message, state.error());
+    const auto& f = state->fixed;
+    if (f.participants.size() != 2 || f.participants[0] != key_.address() ||
+        f.participants[1] != Address(p.info.remote.signer) || f.chainId != config_.chainId ||
+        f.appDefinition != config_.appDefinition || f.challengeDuration < config_.challengeDuration ||
+        f.challengeDuration > max_challenge_duration ||
+        state->outcome.size() != 1 || state->outcome[0].allocationItems.size() != 2)
+        return fail(p, ext::PeerErrorCode::unacceptable_terms, protocolError("the proposed channel is not on our terms"));
+    nitro::ChannelTerms terms;
+    terms.chainId = f.chainId;
+    terms.beneficiary = f.participants[0];
+    terms.payer = f.participants[1];
+    terms.channelNonce = f.channelNonce;
+    terms.appDefinition = f.appDefinition;
+    terms.challengeDuration = f.challengeDuration;
+    terms.deposit = state->outcome[0].allocationItems[nitro::payer_index].amount;
+    const nitro::ChannelId id = nitro::channelId(f);
+    if (id.bytes != m.channel.bytes) return fail(p, ext::PeerErrorCode::unknown_channel, protocolError("channel id does not match the state"));
+    if (auto known = store_.getChannel(id); !known || *known)
+        return fail(p, ext::PeerErrorCode::stale_state, protocolError("this channel was proposed before"));
+
+    auto theirSig = Signature::fromBytes65(m.signature.view());
+    if (!theirSig) return fail(p, ext::PeerErrorCode::invalid_signature, theirSig.error());
+    nitro::SignedState s{*state, {std::nullopt, *theirSig}};
+    auto both = nitro::addSignature(s, key_);
+    if (!both) return fail(p, ext::PeerErrorCode::internal, both.error());
+    auto view = nitro::openChannel(terms, *both);
+    if (!view) return fail(p, peerCodeFor(view.error()), view.error());
+
+    store::ChannelRecord rec;
+    rec.id = id;
+    rec.fixed = f;
+    rec.role = store::ChannelRole::beneficiary;
+    rec.counterparty = terms.payer;
+    rec.status = store::ChannelStatus::proposed;
+    if (auto ok = persist([&]() -> Status {
+            if (auto r = store_.putChannel(rec); !r) return r;
+            return store_.appendSignedState(id, view->latest());
+        });
+        !ok)
+        return fail(p, ext::PeerErrorCode::internal, ok.error());
+
+    p.terms = terms;
+    p.view = *view;
+    p.phase = Peer::Phase::funding;
+    publish(p);
+    ext::ChannelAccept accept;
+    accept.channel = m.channel;
+    accept.signature = sigBytes(*view->latest().signatures[nitro::beneficiary_index]);
+    if (auto sent = control_->send(p.info.key, accept); !sent) fail(p, ext::PeerErrorCode::internal, sent.error());
+}
+
+// Buyer: the seller countersigned turn 0. Store the channel, then deposit.
+void PaymentEngine::handleAccept(Peer& p, const ext::ChannelAccept& m)
+{
+    if (p.weSell || p.phase != Peer::Phase::proposed || !p.proposedInitial)
+        return fail(p, ext::PeerErrorCode::protocol_violation, protocolError("an acceptance nobody asked for"));
+    const nitro::ChannelId id = nitro::channelId(p.proposedInitial->state.fixed);
+    if (id.bytes != m.channel.bytes) return fail(p, ext::PeerErrorCode::unknown_channel, protocolError("acceptance of another channel"));
+    auto sig = Signature::fromBytes65(m.signature.view());
+    if (!sig) return fail(p, ext::PeerErrorCode::invalid_signature, sig.error());
+    nitro::SignedState both = *p.proposedInitial;
+    both.signatures[nitro::beneficiary_index] = *sig;
+    auto view = nitro::openChannel(*p.terms, both);
+    if (!view) return fail(p, peerCodeFor(view.error()), view.error());
+
+    store::ChannelRecord rec;
+    rec.id = id;
+    rec.fixed = both.state.fixed;
+    rec.role = store::ChannelRole::payer;
+    rec.counterparty = p.terms->beneficiary;
+    rec.status = store::ChannelStatus::proposed;
+    if (auto ok = persist([&]() -> Status {
+            if (auto r = store_.putChannel(rec); !r) return r;
+            return store_.appendSignedState(id, view->latest());
+        });
+        !ok)
+        return fail(p, ext::PeerErrorCode::internal, ok.error());
+    p.view = *view;
+    p.phase = Peer::Phase::funding;
+    publish(p);
+
+    const ext::PeerKey key = p.info.key;
+    chain_.deposit(id, Wei{}, p.terms->deposit, [this, key, id](Status result) {
+        boost::asio::post(ctx_, [this, key, id, result] {
+            Peer* peer = find(key);
+            if (!result) {
+                if (peer) fail(*peer, ext::PeerErrorCode::internal, result.error());
+                return;
+            }
+            (void)store_.setChannelStatus(id, store::ChannelStatus::open);
+            if (!peer) return;
+            peer->phase = Peer::Phase::open;
+            publish(*peer);
+            maybePay(*peer);
+        });
+    });
+}
+
+// --- payments -----------------------------------------------------------------------------
+
+void PaymentEngine::handlePayment(Peer& p, const ext::Payment& m, bool isFinal)
+{
+    if (!p.weSell || !p.view) return fail(p, ext::PeerErrorCode::unknown_channel, protocolError("a payment for no channel"));
+    if (p.view->id().bytes != m.channel.bytes)
+        return fail(p, ext::PeerErrorCode::unknown_channel, protocolError("a payment for another channel"));
+    auto state = decodeWireState(m.state);
+    if (!state) return fail(p, ext::PeerErrorCode::malformed_message, state.error());
+    if (state->isFinal != isFinal) return fail(p, ext::PeerErrorCode::protocol_violation, protocolError("isFinal does not match the message"));
+    auto sig = Signature::fromBytes65(m.signature.view());
+    if (!sig) return fail(p, ext::PeerErrorCode::invalid_signature, sig.error());
+    nitro::SignedState proposed{*state, {std::nullopt, *sig}};
+    if (p.funded) return acceptPayment(p, proposed, isFinal);
+
+    // The first payment: the deposit must be on chain before any byte is granted.
+    p.waitingForFunds.emplace_back(std::move(proposed), isFinal);
+    if (p.fundingCheck) return;
+    p.fundingCheck = true;
+    const ext::PeerKey key = p.info.key;
+    chain_.holdings(p.view->id(), [this, key](Result<Wei> held) {
+        boost::asio::post(ctx_, [this, key, held] {
+            Peer* peer = find(key);
+            if (!peer) return;
+            peer->fundingCheck = false;
+            if (!held) return fail(*peer, ext::PeerErrorCode::internal, held.error());
+            if (*held < peer->terms->deposit)
+                return fail(*peer, ext::PeerErrorCode::overspend,
+                            protocolError("the channel holds " + held->value().str() + " wei, less than its deposit"));
+            peer->funded = true;
+            peer->phase = Peer::Phase::open;
+            (void)store_.setChannelStatus(peer->view->id(), store::ChannelStatus::open);
+            auto waiting = std::move(peer->waitingForFunds);
+            for (auto& [s, fin] : waiting) {
+                if (!find(key)) return;
+                acceptPayment(*peer, s, fin);
+            }
+        });
+    });
+}
+
+// Seller: validate, countersign, store, and only then answer and grant the bytes paid for.
+void PaymentEngine::acceptPayment(Peer& p, const nitro::SignedState& proposed, bool isFinal)
+{
+    if (p.phase == Peer::Phase::failed) return;
+    auto valid = nitro::validatePayment(*p.view, proposed);
+    if (!valid) return fail(p, peerCodeFor(valid.error()), valid.error());
+    auto next = nitro::countersign(*valid, key_);
+    if (!next) return fail(p, ext::PeerErrorCode::internal, next.error());
+    const nitro::ChannelId id = next->id();
+    const Wei amount = valid->paid();
+    if (auto ok = persist([&]() -> Status {
+            if (auto r = store_.appendSignedState(id, next->latest()); !r) return r;
+            if (amount.value() > 0) {
+                store::PaymentRecord rec;
+                rec.channelId = id;
+                rec.turnNum = next->turnNum();
+                rec.amount = amount;
+                rec.direction = store::PaymentDirection::received;
+                rec.torrent = p.torrent;
+                rec.peer = p.info.endpoint;
+                rec.timeMs = nowMs();
+                if (auto r = store_.recordPayment(rec); !r) return r;
+            }
+            if (isFinal) return store_.setChannelStatus(id, store::ChannelStatus::closing);
+            return Status{};
+        });
+        !ok)
+        return fail(p, ext::PeerErrorCode::internal, ok.error());
+
+    p.view = *next;
+    const auto mySig = sigBytes(*next->latest().signatures[nitro::beneficiary_index]);
+    Status sent;
+    if (isFinal) {
+        p.phase = Peer::Phase::closing;
+        sent = control_->send(p.info.key, ext::FinalCountersignature{idBytes(id), next->turnNum(), mySig});
+    } else {
+        sent = control_->send(p.info.key, ext::Countersignature{idBytes(id), next->turnNum(), mySig});
+    }
+    if (!sent) return fail(p, ext::PeerErrorCode::internal, sent.error());
+    const std::uint64_t covered = bytesForWei(next->paid(), p.price);
+    if (covered > p.granted) {
+        control_->grantCredit(p.info.key, covered - p.granted);
+        p.granted = covered;
+    }
+    publish(p);
+    if (paymentHandler_ && amount.value() > 0) {
+        std::lock_guard lock(summaryMutex_);
+        paymentHandler_(summaries_[id], amount);
+    }
+}
+
+// Buyer: keep the credit window ahead of what has arrived, one payment in flight at a time.
+// A payment covers the whole shortfall in multiples of the increment, so the pipe does not
+// drain while a countersignature travels.
+void PaymentEngine::maybePay(Peer& p)
+{
+    if (p.weSell || p.phase != Peer::Phase::open || p.inflight) return;
+    if (p.wantFinal) return maybeFinalize(p);
+    const std::uint64_t credit = bytesForWei(p.view->paid(), p.price);
+    const std::uint64_t target = p.received + config_.creditWindow;
+    if (target <= credit || target - credit < config_.paymentIncrement) return;
+    const std::uint64_t buy = (target - credit) / config_.paymentIncrement * config_.paymentIncrement;
+    Wei newPaid = weiForBytes(credit + buy, p.price);
+    if (newPaid > p.view->total()) newPaid = p.view->total(); // the deposit is the limit
+    if (newPaid <= p.view->paid()) return;                   // nothing left to pay with
+    const Wei amount = newPaid - p.view->paid();
+    auto proposal = nitro::makePayment(*p.view, amount, key_);
+    if (!proposal) return fail(p, ext::PeerErrorCode::internal, proposal.error());
+    // Our own signed state is stored before it leaves, so the ledger knows all we signed.
+    const nitro::ChannelId id = p.view->id();
+    if (auto ok = persist([&] { return store_.appendSignedState(id, proposal->signedState()); }); !ok)
+        return fail(p, ext::PeerErrorCode::internal, ok.error());
+    p.inflight = *proposal;
+    ext::Payment msg;
+    msg.channel = idBytes(id);
+    msg.state = encodeWireState(proposal->signedState().state);
+    msg.signature = sigBytes(*proposal->signedState().signatures[nitro::payer_index]);
+    if (auto sent = control_->send(p.info.key, msg); !sent) fail(p, ext::PeerErrorCode::internal, sent.error());
+}
+
+void PaymentEngine::handleCountersignature(Peer& p, std::uint64_t turn, const ext::SignatureBytes& sigb, bool isFinal)
+{
+    if (p.weSell || !p.inflight || !p.view)
+        return fail(p, ext::PeerErrorCode::protocol_violation, protocolError("a countersignature for nothing we sent"));
+    const auto& sent = p.inflight->signedState();
+    if (turn != sent.state.turnNum || sent.state.isFinal != isFinal)
+        return fail(p, ext::PeerErrorCode::stale_state, protocolError("a countersignature for another turn"));
+    auto sig = Signature::fromBytes65(sigb.view());
+    if (!sig) return fail(p, ext::PeerErrorCode::invalid_signature, sig.error());
+    nitro::SignedState reply = sent;
+    reply.signatures[nitro::beneficiary_index] = *sig;
+    auto next = nitro::verifyCountersigned(*p.inflight, reply);
+    if (!next) return fail(p, peerCodeFor(next.error()), next.error());
+    const nitro::ChannelId id = next->id();
+    const Wei amount = p.inflight->amount();
+    if (auto ok = persist([&]() -> Status {
+            if (auto r = store_.addSignatures(id, next->latest()); !r) return r;
+            if (amount.value() > 0) {
+                store::PaymentRecord rec;
+                rec.channelId = id;
+                rec.turnNum = next->turnNum();
+                rec.amount = amount;
+                rec.direction = store::PaymentDirection::sent;
+                rec.torrent = p.torrent;
+                rec.peer = p.info.endpoint;
+                rec.timeMs = nowMs();
+                if (auto r = store_.recordPayment(rec); !r) return r;
+            }
+            if (isFinal) return store_.setChannelStatus(id, store::ChannelStatus::closing);
+            return Status{};
+        });
+        !ok)
+        return fail(p, ext::PeerErrorCode::internal, ok.error());
+    p.view = *next;
+    p.inflight.reset();
+    publish(p);
+    if (paymentHandler_ && amount.value() > 0) {
+        std::lock_guard lock(summaryMutex_);
+        paymentHandler_(summaries_[id], amount);
+    }
+    if (!isFinal) return maybePay(p);
+
+    // Final state signed by both: conclude on chain.
+    p.phase = Peer::Phase::closing;
+    publish(p);
+    const ext::PeerKey key = p.info.key;
+    const nitro::SignedState finalState = next->latest();
+    chain_.concludeAndTransfer(finalState, [this, key, id](Status result) {
+        boost::asio::post(ctx_, [this, key, id, result] {
+            if (result) (void)store_.setChannelStatus(id, store::ChannelStatus::closed);
+            if (Peer* peer = find(key)) peer->phase = result ? Peer::Phase::closed : Peer::Phase::failed;
+            {
+                std::lock_guard lock(summaryMutex_);
+                auto& s = summaries_[id];
+                s.status = result ? "closed" : "failed";
+                if (!result) s.error = result.error().describe();
+            }
+            checkClosings();
+        });
+    });
+}
+
+void PaymentEngine::maybeFinalize(Peer& p)
+{
+    if (p.inflight || p.phase != Peer::Phase::open) return;
+    auto proposal = nitro::makeFinal(*p.view, key_);
+    if (!proposal) return fail(p, ext::PeerErrorCode::internal, proposal.error());
+    const nitro::ChannelId id = p.view->id();
+    if (auto ok = persist([&] { return store_.appendSignedState(id, proposal->signedState()); }); !ok)
+        return fail(p, ext::PeerErrorCode::internal, ok.error());
+    p.inflight = *proposal;
+    ext::FinalState msg;
+    msg.channel = idBytes(id);
+    msg.state = encodeWireState(proposal->signedState().state);
+    msg.signature = sigBytes(*proposal->signedState().signatures[nitro::payer_index]);
+    if (auto sent = control_->send(p.info.key, msg); !sent) fail(p, ext::PeerErrorCode::internal, sent.error());
+}
+
+void PaymentEngine::closeChannels(const std::string& infoHash, std::chrono::milliseconds timeout,
+                                  std::function<void(std::vector<ChannelSummary>)> done)
+{
+    boost::asio::post(ctx_, [this, infoHash, timeout, done = std::move(done)]() mutable {
+        for (auto& [k, p] : peers_) {
+            if (p->torrent != infoHash || p->weSell) continue;
+            p->wantFinal = true;
+            maybePay(*p);
+        }
+        auto c = std::make_unique<Closing>();
+        c->torrent = infoHash;
+        c->deadline = std::chrono::steady_clock::now() + timeout;
+        c->done = std::move(done);
+        closings_.push_back(std::move(c));
+        checkClosings();
+    });
+}
+
+// Completes the closings whose channels have all closed or failed, or whose time is up.
+void PaymentEngine::checkClosings()
+{
+    const auto now = std::chrono::steady_clock::now();
+    for (auto it = closings_.begin(); it != closings_.end();) {
+        std::vector<ChannelSummary> mine;
+        bool pending = false;
+        {
+            std::lock_guard lock(summaryMutex_);
+            for (const auto& [id, s] : summaries_) {
+                if (s.torrent != (*it)->torrent || s.weSell) continue;
+                mine.push_back(s);
+                if (s.status == "proposed" || s.status == "open" || s.status == "closing") pending = true;
+            }
+        }
+        // A channel whose peer left without closing stays open (challenge it later); it does
+        // not hold the closing up.
+        if (pending) {
+            pending = false;
+            for (const auto& s : mine)
+                if ((s.status == "open" || s.status == "closing" || s.status == "proposed") && s.error != "peer disconnected")
+                    pending = true;
+        }
+        if (!pending || now >= (*it)->deadline) {
+            auto done = std::move((*it)->done);
+            it = closings_.erase(it);
+            if (done) done(std::move(mine));
+        } else {
+            ++it;
+        }
+    }
+    if (!closings_.empty() && !closingTimerArmed_) {
+        // Re-check for the deadline while anything is still closing.
+        closingTimerArmed_ = true;
+        closingTimer_.expires_after(std::chrono::milliseconds(200));
+        closingTimer_.async_wait([this](const boost::system::error_code& ec) {
+            closingTimerArmed_ = false;
+            if (!ec) checkClosings();
+        });
+    }
+}
+
+} // namespace paytorrent::core

@@ -1,0 +1,522 @@
+#include "wallet/store/store.hpp"
+
+#include "raw_db.hpp"
+#include "store_fixtures.hpp"
+#include "support/temp_dir.hpp"
+#include "wallet/store/schema.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace pt::store {
+namespace {
+
+using fixtures::makeChannel;
+using fixtures::TestChannel;
+
+void expectCode(const Status& s, StoreError e)
+{
+    ASSERT_FALSE(s.ok()) << "expected " << make_error_code(e).message();
+    EXPECT_EQ(s.error().code, make_error_code(e)) << s.error().describe();
+    EXPECT_FALSE(s.error().message.empty());
+}
+
+template <class T>
+void expectCode(const Result<T>& r, StoreError e)
+{
+    ASSERT_FALSE(r.ok()) << "expected " << make_error_code(e).message();
+    EXPECT_EQ(r.error().code, make_error_code(e)) << r.error().describe();
+    EXPECT_FALSE(r.error().message.empty());
+}
+
+void expectSameSignedState(const nitro::SignedState& a, const nitro::SignedState& b)
+{
+    EXPECT_EQ(a.state, b.state);
+    ASSERT_EQ(a.signatures.size(), b.signatures.size());
+    for (std::size_t i = 0; i < a.signatures.size(); ++i) EXPECT_EQ(a.signatures[i], b.signatures[i]) << "signature " << i;
+}
+
+PaymentRecord payment(const TestChannel& ch, std::uint64_t turn, Wei amount,
+                      PaymentDirection dir = PaymentDirection::sent)
+{
+    PaymentRecord p;
+    p.channelId = ch.id;
+    p.turnNum = turn;
+    p.amount = amount;
+    p.direction = dir;
+    p.timeMs = 1'700'000'000'000 + static_cast<std::int64_t>(turn);
+    return p;
+}
+
+class StoreTest : public ::testing::Test {
+protected:
+    void SetUp() override { reopen(); }
+
+    void reopen()
+    {
+        store_.reset();
+        Store::Options options;
+        options.clockMs = [this] { return clock_; };
+        auto s = Store::open(path(), options);
+        ASSERT_TRUE(s.ok()) << s.error().describe();
+        store_.emplace(std::move(*s));
+    }
+    std::filesystem::path path() const { return dir_ / "wallet.db"; }
+    Store& store() { return *store_; }
+
+    // Stores `ch` (as the payer) and its states 0..turns, each paying 10 wei more.
+    void seed(const TestChannel& ch, std::uint64_t turns)
+    {
+        ASSERT_TRUE(store().putChannel(ch.record(ChannelRole::payer)).ok());
+        for (std::uint64_t t = 0; t <= turns; ++t) {
+            auto ok = store().appendSignedState(ch.id, ch.signedAt(t, Wei(10 * t)));
+            ASSERT_TRUE(ok.ok()) << ok.error().describe();
+        }
+    }
+
+    pt::test::TempDir dir_{"pt-store-test"};
+    std::int64_t clock_ = 1'000;
+    std::optional<Store> store_;
+};
+
+// --- opening ------------------------------------------------------------------------------
+
+TEST_F(StoreTest, OpensInWalModeAtTheLatestSchema)
+{
+    auto v = store().schemaVersion();
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(*v, latestSchemaVersion());
+    EXPECT_TRUE(store().integrityCheck().ok());
+    test::RawDb raw(path());
+    EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(raw.integer("PRAGMA application_id"), store_application_id);
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), latestSchemaVersion());
+}
+
+TEST_F(StoreTest, RefusesFilesThatAreNotAWalletDatabase)
+{
+    {
+        std::ofstream junk(dir_ / "junk.db", std::ios::binary);
+        junk << std::string(4096, 'x');
+    }
+    expectCode(Store::open(dir_ / "junk.db"), StoreError::corrupt);
+    expectCode(Store::open(dir_.path()), StoreError::open_failed);
+    expectCode(Store::open(dir_ / "no" / "such" / "dir" / "w.db"), StoreError::open_failed);
+    {
+        test::RawDb other(dir_ / "other.db");
+        other.exec("CREATE TABLE t (x INTEGER)");
+    }
+    auto foreign = Store::open(dir_ / "other.db");
+    expectCode(foreign, StoreError::open_failed);
+    EXPECT_NE(foreign.error().message.find("another program"), std::string::npos);
+}
+
+// --- channels -----------------------------------------------------------------------------
+
+TEST_F(StoreTest, ChannelsRoundTrip)
+{
+    const TestChannel a = makeChannel("a");
+    const TestChannel b = makeChannel("b", 7);
+    ASSERT_TRUE(store().putChannel(a.record(ChannelRole::payer, ChannelStatus::proposed)).ok());
+    clock_ = 2'000;
+    ASSERT_TRUE(store().putChannel(b.record(ChannelRole::beneficiary)).ok());
+
+    auto got = store().getChannel(a.id);
+    ASSERT_TRUE(got.ok());
+    ASSERT_TRUE(got->has_value());
+    ChannelRecord expected = a.record(ChannelRole::payer, ChannelStatus::proposed);
+    expected.createdMs = expected.updatedMs = 1'000;
+    EXPECT_EQ(**got, expected);
+
+    auto all = store().listChannels();
+    ASSERT_TRUE(all.ok());
+    ASSERT_EQ(all->size(), 2u);
+    EXPECT_EQ((*all)[0].id, a.id);
+    EXPECT_EQ((*all)[1].id, b.id);
+    EXPECT_EQ((*all)[1].role, ChannelRole::beneficiary);
+    EXPECT_EQ((*all)[1].counterparty, b.payer.address());
+    EXPECT_EQ((*all)[1].fixed, b.fixed);
+
+    auto none = store().getChannel(makeChannel("unknown").id);
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value());
+}
+
+TEST_F(StoreTest, PutChannelAgainUpdatesOnlyTheStatus)
+{
+    const TestChannel a = makeChannel("a");
+    ASSERT_TRUE(store().putChannel(a.record(ChannelRole::payer, ChannelStatus::proposed)).ok());
+    clock_ = 5'000;
+    ASSERT_TRUE(store().putChannel(a.record(ChannelRole::payer, ChannelStatus::open)).ok());
+    auto got = store().getChannel(a.id);
+    ASSERT_TRUE(got.ok() && got->has_value());
+    EXPECT_EQ((*got)->status, ChannelStatus::open);
+    EXPECT_EQ((*got)->createdMs, 1'000);
+    EXPECT_EQ((*got)->updatedMs, 5'000);
+
+    expectCode(store().putChannel(a.record(ChannelRole::beneficiary)), StoreError::constraint);
+    clock_ = 6'000;
+    ASSERT_TRUE(store().setChannelStatus(a.id, ChannelStatus::closed).ok());
+    got = store().getChannel(a.id);
+    ASSERT_TRUE(got.ok() && got->has_value());
+    EXPECT_EQ((*got)->status, ChannelStatus::closed);
+    EXPECT_EQ((*got)->role, ChannelRole::payer);
+    EXPECT_EQ((*got)->updatedMs, 6'000);
+    expectCode(store().setChannelStatus(makeChannel("nope").id, ChannelStatus::open), StoreError::not_found);
+}
+
+TEST_F(StoreTest, PutChannelRefusesInconsistentRecords)
+{
+    const TestChannel a = makeChannel("a");
+    ChannelRecord wrongId = a.record(ChannelRole::payer);
+    wrongId.id = makeChannel("b").id;
+    expectCode(store().putChannel(wrongId), StoreError::invalid_record);
+
+    ChannelRecord wrongCounterparty = a.record(ChannelRole::payer);
+    wrongCounterparty.counterparty = a.payer.address(); // ourselves
+    expectCode(store().putChannel(wrongCounterparty), StoreError::invalid_record);
+
+    ChannelRecord three = a.record(ChannelRole::payer);
+    three.fixed.participants.push_back(a.payer.address());
+    three.id = nitro::channelId(three.fixed);
+    expectCode(store().putChannel(three), StoreError::invalid_record);
+
+    ChannelRecord bigNonce = a.record(ChannelRole::payer);
+    bigNonce.fixed.channelNonce = nitro::max_uint48 + 1;
+    bigNonce.id = nitro::channelId(bigNonce.fixed);
+    expectCode(store().putChannel(bigNonce), StoreError::invalid_record);
+
+    auto all = store().listChannels();
+    ASSERT_TRUE(all.ok());
+    EXPECT_TRUE(all->empty());
+}
+
+// --- signed states ------------------------------------------------------------------------
+
+TEST_F(StoreTest, SignedStatesRoundTrip)
+{
+    const TestChannel ch = makeChannel("a");
+    ASSERT_TRUE(store().putChannel(ch.record(ChannelRole::payer)).ok());
+    auto empty = store().latestState(ch.id);
+    ASSERT_TRUE(empty.ok());
+    EXPECT_FALSE(empty->has_value());
+
+    nitro::SignedState s0 = ch.signedAt(0, Wei(0));
+    nitro::SignedState s1 = ch.signedAt(1, Wei(U256("123456789012345678")), /*both=*/false);
+    s1.state.appData = {1, 2, 3};
+    s1.signatures[1] = nitro::signState(s1.state, ch.payer);
+    ASSERT_TRUE(store().appendSignedState(ch.id, s0).ok());
+    ASSERT_TRUE(store().appendSignedState(ch.id, s1).ok());
+
+    auto latest = store().latestState(ch.id);
+    ASSERT_TRUE(latest.ok()) << latest.error().describe();
+    ASSERT_TRUE(latest->has_value());
+    expectSameSignedState(**latest, s1);
+    EXPECT_FALSE((*latest)->signatures[0].has_value());
+
+    auto first = store().stateAt(ch.id, 0);
+    ASSERT_TRUE(first.ok() && first->has_value());
+    expectSameSignedState(**first, s0);
+    // What comes back still verifies: the signatures recover to the participants.
+    auto signer = nitro::recoverStateSigner((*first)->state, *(*first)->signatures[0]);
+    ASSERT_TRUE(signer.ok());
+    EXPECT_EQ(*signer, ch.beneficiary.address());
+
+    auto missing = store().stateAt(ch.id, 9);
+    ASSERT_TRUE(missing.ok());
+    EXPECT_FALSE(missing->has_value());
+}
+
+TEST_F(StoreTest, RefusesTurnsThatAreNotAboveTheLatest)
+{
+    const TestChannel ch = makeChannel("a");
+    seed(ch, 0);
+    ASSERT_TRUE(store().appendSignedState(ch.id, ch.signedAt(5, Wei(50))).ok());
+    expectCode(store().appendSignedState(ch.id, ch.signedAt(5, Wei(50))), StoreError::stale_turn);
+    expectCode(store().appendSignedState(ch.id, ch.signedAt(5, Wei(60))), StoreError::stale_turn);
+    expectCode(store().appendSignedState(ch.id, ch.signedAt(3, Wei(30))), StoreError::stale_turn);
+    ASSERT_TRUE(store().appendSignedState(ch.id, ch.signedAt(6, Wei(60))).ok());
+    auto latest = store().latestState(ch.id);
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    EXPECT_EQ((*latest)->state.turnNum, 6u);
+}
+
+TEST_F(StoreTest, RefusesStatesThatDoNotFit)
+{
+    const TestChannel ch = makeChannel("a");
+    const TestChannel other = makeChannel("b");
+    expectCode(store().appendSignedState(ch.id, ch.signedAt(0, Wei(0))), StoreError::not_found);
+    seed(ch, 0);
+    expectCode(store().appendSignedState(ch.id, other.signedAt(1, Wei(0))), StoreError::invalid_record);
+
+    // Same channel id (chain, participants, nonce) but another app or challenge duration:
+    // not this channel's state either.
+    nitro::SignedState otherApp = ch.signedAt(1, Wei(10));
+    otherApp.state.fixed.challengeDuration += 1;
+    expectCode(store().appendSignedState(ch.id, otherApp), StoreError::invalid_record);
+    expectCode(store().addSignatures(ch.id, otherApp), StoreError::invalid_record);
+
+    nitro::SignedState oneSlot = ch.signedAt(1, Wei(10));
+    oneSlot.signatures.resize(1);
+    expectCode(store().appendSignedState(ch.id, oneSlot), StoreError::invalid_record);
+
+    nitro::SignedState unsigned_ = ch.signedAt(1, Wei(10));
+    unsigned_.signatures = {std::nullopt, std::nullopt};
+    expectCode(store().appendSignedState(ch.id, unsigned_), StoreError::invalid_record);
+
+    nitro::SignedState bigTurn = ch.signedAt(1, Wei(10));
+    bigTurn.state.turnNum = nitro::max_uint48 + 1;
+    expectCode(store().appendSignedState(ch.id, bigTurn), StoreError::invalid_record);
+
+    auto latest = store().latestState(ch.id);
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    EXPECT_EQ((*latest)->state.turnNum, 0u) << "nothing refused was stored";
+}
+
+TEST_F(StoreTest, AddsACountersignatureToAStoredState)
+{
+    const TestChannel ch = makeChannel("a");
+    seed(ch, 0);
+    ASSERT_TRUE(store().appendSignedState(ch.id, ch.signedAt(1, Wei(10), /*both=*/false)).ok());
+    ASSERT_TRUE(store().addSignatures(ch.id, ch.signedAt(1, Wei(10))).ok());
+    auto latest = store().latestState(ch.id);
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    expectSameSignedState(**latest, ch.signedAt(1, Wei(10)));
+
+    expectCode(store().addSignatures(ch.id, ch.signedAt(1, Wei(11))), StoreError::invalid_record);
+    expectCode(store().addSignatures(ch.id, ch.signedAt(2, Wei(20))), StoreError::not_found);
+}
+
+// --- payments -----------------------------------------------------------------------------
+
+TEST_F(StoreTest, PaymentsRoundTripExactly)
+{
+    const TestChannel ch = makeChannel("a");
+    seed(ch, 3);
+    const Wei huge(U256(1) << 255);
+    std::vector<PaymentRecord> written = {payment(ch, 1, Wei(10)), payment(ch, 2, huge, PaymentDirection::received),
+                                          payment(ch, 3, Wei(7))};
+    written[0].torrent = "0123456789abcdef0123456789abcdef01234567";
+    written[0].peer = "127.0.0.1:6881";
+    for (const auto& p : written) ASSERT_TRUE(store().recordPayment(p).ok());
+
+    auto back = store().payments(ch.id);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, written);
+
+    auto sent = store().paymentTotal(ch.id, PaymentDirection::sent);
+    ASSERT_TRUE(sent.ok());
+    EXPECT_EQ(*sent, Wei(17));
+    auto received = store().paymentTotal(ch.id, PaymentDirection::received);
+    ASSERT_TRUE(received.ok());
+    EXPECT_EQ(*received, huge);
+
+    auto none = store().payments(makeChannel("b").id);
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none->empty());
+}
+
+TEST_F(StoreTest, RefusesPaymentsWithoutTheirState)
+{
+    const TestChannel ch = makeChannel("a");
+    seed(ch, 1);
+    ASSERT_TRUE(store().recordPayment(payment(ch, 1, Wei(10))).ok());
+    expectCode(store().recordPayment(payment(ch, 1, Wei(10))), StoreError::constraint); // twice
+    expectCode(store().recordPayment(payment(ch, 2, Wei(10))), StoreError::constraint); // no state 2
+    PaymentRecord longLabel = payment(ch, 0, Wei(1));
+    longLabel.peer = std::string(max_payment_label_bytes + 1, 'p');
+    expectCode(store().recordPayment(longLabel), StoreError::invalid_record);
+    auto back = store().payments(ch.id);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->size(), 1u);
+}
+
+// --- settings -----------------------------------------------------------------------------
+
+TEST_F(StoreTest, SettingsRoundTrip)
+{
+    auto missing = store().getSetting("chain.cursor");
+    ASSERT_TRUE(missing.ok());
+    EXPECT_FALSE(missing->has_value());
+    ASSERT_TRUE(store().putSetting("chain.cursor", Bytes{0, 0, 1}).ok());
+    ASSERT_TRUE(store().putSetting("chain.cursor", Bytes{0, 0, 2}).ok());
+    ASSERT_TRUE(store().putSetting("empty", Bytes{}).ok());
+    auto got = store().getSetting("chain.cursor");
+    ASSERT_TRUE(got.ok() && got->has_value());
+    EXPECT_EQ(**got, (Bytes{0, 0, 2}));
+    auto empty = store().getSetting("empty");
+    ASSERT_TRUE(empty.ok() && empty->has_value());
+    EXPECT_TRUE((*empty)->empty());
+    expectCode(store().putSetting("", Bytes{1}), StoreError::invalid_record);
+    expectCode(store().putSetting(std::string(max_setting_key_bytes + 1, 'k'), Bytes{1}), StoreError::invalid_record);
+}
+
+// --- transactions and persistence ---------------------------------------------------------
+
+TEST_F(StoreTest, TransactionCommitsAllOrNothing)
+{
+    const TestChannel ch = makeChannel("a");
+    seed(ch, 0);
+    {
+        auto tx = store().begin();
+        ASSERT_TRUE(tx.ok());
+        ASSERT_TRUE(store().appendSignedState(ch.id, ch.signedAt(1, Wei(10))).ok());
+        ASSERT_TRUE(store().recordPayment(payment(ch, 1, Wei(10))).ok());
+        expectCode(store().begin(), StoreError::nested_transaction);
+        // dropped without commit: rolled back
+    }
+    auto latest = store().latestState(ch.id);
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    EXPECT_EQ((*latest)->state.turnNum, 0u);
+
+    auto tx = store().begin();
+    ASSERT_TRUE(tx.ok());
+    for (std::uint64_t t = 1; t <= 20; ++t) {
+        ASSERT_TRUE(store().appendSignedState(ch.id, ch.signedAt(t, Wei(10 * t))).ok());
+        ASSERT_TRUE(store().recordPayment(payment(ch, t, Wei(10))).ok());
+    }
+    // A refused write inside the batch is undone alone; the batch goes on.
+    expectCode(store().appendSignedState(ch.id, ch.signedAt(20, Wei(200))), StoreError::stale_turn);
+    expectCode(store().recordPayment(payment(ch, 20, Wei(10))), StoreError::constraint);
+    ASSERT_TRUE(tx->commit().ok());
+    EXPECT_FALSE(tx->active());
+    expectCode(tx->commit(), StoreError::io);
+
+    reopen();
+    auto back = store().payments(ch.id);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->size(), 20u);
+    latest = store().latestState(ch.id);
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    EXPECT_EQ((*latest)->state.turnNum, 20u);
+    EXPECT_TRUE(store().integrityCheck().ok());
+}
+
+TEST_F(StoreTest, ExplicitRollbackDiscards)
+{
+    const TestChannel ch = makeChannel("a");
+    seed(ch, 0);
+    auto tx = store().begin();
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(store().putSetting("k", Bytes{1}).ok());
+    tx->rollback();
+    EXPECT_FALSE(tx->active());
+    auto got = store().getSetting("k");
+    ASSERT_TRUE(got.ok());
+    EXPECT_FALSE(got->has_value());
+    EXPECT_TRUE(store().begin().ok()) << "a new transaction can start after a rollback";
+}
+
+TEST_F(StoreTest, EverythingSurvivesReopening)
+{
+    const TestChannel ch = makeChannel("a");
+    seed(ch, 2);
+    ASSERT_TRUE(store().recordPayment(payment(ch, 2, Wei(20))).ok());
+    ASSERT_TRUE(store().putSetting("x", Bytes{9}).ok());
+    reopen();
+    auto c = store().getChannel(ch.id);
+    ASSERT_TRUE(c.ok() && c->has_value());
+    EXPECT_EQ((*c)->fixed, ch.fixed);
+    auto latest = store().latestState(ch.id);
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    expectSameSignedState(**latest, ch.signedAt(2, Wei(20)));
+    auto p = store().payments(ch.id);
+    ASSERT_TRUE(p.ok());
+    ASSERT_EQ(p->size(), 1u);
+    EXPECT_EQ((*p)[0], payment(ch, 2, Wei(20)));
+    auto x = store().getSetting("x");
+    ASSERT_TRUE(x.ok() && x->has_value());
+}
+
+// --- damaged files ------------------------------------------------------------------------
+
+// Rows damaged behind the store's back (another program, a bad disk) are reported as
+// corrupt, never trusted and never a crash. The raw connection ignores CHECK constraints to
+// write what the schema would refuse.
+class DamagedStoreTest : public StoreTest {
+protected:
+    void damage(const std::string& sql, const std::vector<std::uint8_t>& blob = {})
+    {
+        store_.reset();
+        {
+            test::RawDb raw(path());
+            raw.exec("PRAGMA ignore_check_constraints = ON");
+            if (blob.empty()) raw.exec(sql);
+            else raw.execWithBlob(sql, blob);
+        }
+        reopen();
+    }
+    TestChannel ch = makeChannel("a");
+};
+
+TEST_F(DamagedStoreTest, WrongSizedStateHash)
+{
+    seed(ch, 1);
+    damage("UPDATE signed_states SET state_hash = ?1 WHERE turn_num = 1", std::vector<std::uint8_t>(31, 1));
+    expectCode(store().latestState(ch.id), StoreError::corrupt);
+    auto other = store().stateAt(ch.id, 0);
+    EXPECT_TRUE(other.ok()) << "undamaged rows still read";
+}
+
+TEST_F(DamagedStoreTest, StateThatNoLongerMatchesItsHash)
+{
+    seed(ch, 1);
+    damage("UPDATE signed_states SET app_data = ?1 WHERE turn_num = 1", {0xde, 0xad});
+    expectCode(store().latestState(ch.id), StoreError::corrupt);
+}
+
+TEST_F(DamagedStoreTest, UndecodableOutcome)
+{
+    seed(ch, 1);
+    damage("UPDATE signed_states SET outcome = ?1 WHERE turn_num = 1", {1, 2, 3});
+    expectCode(store().latestState(ch.id), StoreError::corrupt);
+}
+
+TEST_F(DamagedStoreTest, BadSignatureBytes)
+{
+    seed(ch, 1);
+    std::vector<std::uint8_t> sig(65, 0x11);
+    sig[64] = 42; // v is 27 or 28
+    damage("UPDATE state_signatures SET signature = ?1 WHERE turn_num = 1 AND participant = 0", sig);
+    expectCode(store().latestState(ch.id), StoreError::corrupt);
+}
+
+TEST_F(DamagedStoreTest, UnknownEnumTexts)
+{
+    seed(ch, 1);
+    ASSERT_TRUE(store().recordPayment(payment(ch, 1, Wei(1))).ok());
+    damage("UPDATE payments SET direction = 'sideways'");
+    expectCode(store().payments(ch.id), StoreError::corrupt);
+    damage("UPDATE channels SET status = 'exploded'");
+    expectCode(store().getChannel(ch.id), StoreError::corrupt);
+    expectCode(store().listChannels(), StoreError::corrupt);
+}
+
+TEST_F(DamagedStoreTest, WrongSizedAmountAndParticipants)
+{
+    seed(ch, 1);
+    ASSERT_TRUE(store().recordPayment(payment(ch, 1, Wei(1))).ok());
+    damage("UPDATE payments SET amount = ?1", std::vector<std::uint8_t>(8, 1));
+    expectCode(store().payments(ch.id), StoreError::corrupt);
+    expectCode(store().paymentTotal(ch.id, PaymentDirection::sent), StoreError::corrupt);
+    damage("UPDATE channels SET participants = ?1", std::vector<std::uint8_t>(60, 1));
+    expectCode(store().getChannel(ch.id), StoreError::corrupt);
+}
+
+TEST_F(DamagedStoreTest, IntegrityCheckFindsDanglingRows)
+{
+    seed(ch, 1);
+    store_.reset();
+    {
+        test::RawDb raw(path());
+        raw.exec("PRAGMA foreign_keys = OFF");
+        raw.exec("DELETE FROM signed_states WHERE turn_num = 1");
+    }
+    reopen();
+    auto check = store().integrityCheck();
+    expectCode(check, StoreError::corrupt);
+}
+
+} // namespace
+} // namespace pt::store
