@@ -288,6 +288,25 @@ void PeerGate::sent_reject_request(lt::peer_request const& request)
     account_.refund(blockLength(request));
     if (closing_) account_.revoke();
     publishCredit();
+    // Choking a peer that asked beyond its credit makes libtorrent reject its queued
+    // requests, which gives their credit back. Once that burst of rejects is through, a
+    // stopped peer with paid credit left is started again: otherwise a buyer that has
+    // already paid its whole window would wait for a START that never comes.
+    if (stopped_ && !restartPosted_) {
+        restartPosted_ = true;
+        state_->post([weak = weak_from_this()] {
+            if (auto gate = weak.lock()) gate->restartIfCredit();
+        });
+    }
+}
+
+void PeerGate::restartIfCredit()
+{
+    restartPosted_ = false;
+    if (closing_ || !stopped_ || account_.available() < min_payment_increment) return;
+    stopped_ = false;
+    sendMessage(Start{account_.available()});
+    if (connectionAlive() && connection_.is_choked()) connection_.maybe_unchoke_this_peer();
 }
 
 void PeerGate::sent_piece(lt::peer_request const& request)

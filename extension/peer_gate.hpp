@@ -58,6 +58,7 @@ private:
     void sendMessage(const Message& message);
     void sendReject(libtorrent::peer_request const& request);
     void chokeIfUnpaid();
+    void restartIfCredit();
     void handleMessage(Message message);
     [[nodiscard]] Status checkRole(const Message& message) const;
     void failPeer(Error error, PeerErrorCode code);
@@ -80,6 +81,7 @@ private:
     bool peerSupportsFast_ = false;   // BEP 6: needed to reject requests (and refund them)
     bool joined_ = false;             // the engine knows this peer
     bool stopped_ = false;            // we sent STOP(payment_needed) and no START since
+    bool restartPosted_ = false;      // a restartIfCredit() is queued
     bool closing_ = false;            // closing after an error: serve and accept nothing
     std::uint64_t nextReceivedNotify_ = 0;
     std::unique_ptr<boost::asio::steady_timer> lingerTimer_;

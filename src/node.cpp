@@ -1,6 +1,7 @@
 #include "paytorrent/node.hpp"
 
 #include "adjudicator_port.hpp"
+#include "channel_lifecycle.hpp"
 #include "payment_engine.hpp"
 #include "torrent_session.hpp"
 
@@ -12,6 +13,7 @@
 #include "wallet/store/store.hpp"
 
 #include <libtorrent/settings_pack.hpp>
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -141,13 +143,16 @@ struct Node::Impl {
     std::shared_ptr<core::PaymentEngine> engine;
     std::shared_ptr<ext::PaidStreaming> paid;
     std::unique_ptr<core::TorrentSession> session;
+    std::unique_ptr<core::ChannelLifecycle> lifecycle; // challenge, withdraw, watchtower
 
     std::mutex mutex;
     std::function<void(const std::string&)> finishedHandler; // guarded by mutex
 
     ~Impl()
     {
-        // Network first (no more peer events), then the engine, then chain and storage.
+        // The watchtower first (it talks to the chain), then the network (no more peer
+        // events), then the engine, then chain and storage.
+        lifecycle.reset();
         session.reset();
         paid.reset();
         engine.reset();
@@ -263,8 +268,13 @@ Node::~Node() = default;
 
 Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
 {
+    // PAYTORRENT_LOG=debug|info|warn: the log level (stderr). Secrets are never logged.
+    if (const char* level = std::getenv("PAYTORRENT_LOG"); level && *level)
+        spdlog::set_level(spdlog::level::from_str(level));
     if (options.paymentIncrement < 16 * 1024 || options.creditWindow < options.paymentIncrement)
         return makeError(NodeError::bad_option, "the payment increment must be at least 16 KiB and at most the credit window");
+    if (options.watchtowerInterval.count() <= 0)
+        return makeError(NodeError::bad_option, "the watchtower interval must be positive");
     auto impl = std::make_unique<Impl>();
     impl->options = std::move(options);
     const DataDir& dir = impl->options.dataDir;
@@ -289,6 +299,14 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
     ec2.creditWindow = impl->options.creditWindow;
     impl->engine = std::make_shared<core::PaymentEngine>(ec2, *impl->key, *impl->store, *impl->port);
 
+    core::LifecycleConfig lc;
+    lc.database = dir.database();
+    lc.pollInterval = impl->options.watchtowerInterval;
+    auto lifecycle = core::ChannelLifecycle::open(lc, *impl->key, impl->sender, impl->adjudicator);
+    if (!lifecycle) return lifecycle.error();
+    impl->lifecycle = std::move(*lifecycle);
+    if (impl->options.watchtower) impl->lifecycle->startWatchtower();
+
     ext::Terms terms;
     terms.signer.bytes = impl->key->address().bytes;
     if (impl->chainId > std::numeric_limits<std::uint64_t>::max())
@@ -312,11 +330,14 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
     const std::uint64_t increment = impl->options.paymentIncrement;
     sc.tune = [window, increment](libtorrent::settings_pack& p) {
         ext::applyPaidSellerSettings(p);
-        // A buyer keeps no more requests outstanding than the credit it pays ahead covers,
-        // so a seller never has to refuse (and STOP) a paying peer.
-        const int blocks = static_cast<int>(std::max<std::uint64_t>(4, (window - increment) / (16 * 1024)));
-        if (p.get_int(libtorrent::settings_pack::max_out_request_queue) > blocks)
-            p.set_int(libtorrent::settings_pack::max_out_request_queue, blocks);
+        // A buyer keeps fewer requests outstanding than the credit it pays ahead covers
+        // (at least window - increment), with half of that as margin for payments in
+        // flight, so a seller rarely has to refuse (and STOP) a paying peer.
+        const int blocks = static_cast<int>(std::max<std::uint64_t>(4, (window - increment) / 2 / (16 * 1024)));
+        // Two seeds normally drop their connection at once; a buyer that just finished still
+        // needs it to exchange the final state with each seller.
+        p.set_bool(libtorrent::settings_pack::close_redundant_connections, false);
+        p.set_int(libtorrent::settings_pack::max_out_request_queue, blocks);
     };
     Impl* raw = impl.get();
     sc.beforeResume = [raw](const std::string& ih) { raw->declare(ih); };
@@ -335,6 +356,17 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
     return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
+Result<std::string> Node::walletAddress(NodeOptions options)
+{
+    Impl impl;
+    impl.options = std::move(options);
+    std::error_code ec;
+    std::filesystem::create_directories(impl.options.dataDir.root, ec);
+    if (ec) return makeError(NodeError::bad_option, "cannot create " + impl.options.dataDir.root.string() + ": " + ec.message());
+    if (auto s = impl.openKey(); !s) return s.error();
+    return impl.key->address().toChecksum();
+}
+
 std::string Node::address() const { return impl_->key->address().toChecksum(); }
 const ChainSummary& Node::chain() const { return impl_->chain; }
 int Node::listenPort() const { return impl_->session->listenPort(); }
@@ -343,6 +375,8 @@ Result<Wei> Node::balance()
 {
     return impl_->rpc->getBalance(impl_->key->address(), chain::BlockTag::latest());
 }
+
+Wei Node::gasSpent() const { return impl_->port->feesPaid(); }
 
 Result<SeedResult> Node::seed(const std::filesystem::path& path, std::optional<Wei> pricePerMiB)
 {
@@ -471,6 +505,38 @@ std::vector<ChannelInfo> Node::channels() const
 Status Node::connectPeer(const std::string& infoHash, const std::string& hostPort)
 {
     return impl_->session->connectPeer(infoHash, hostPort);
+}
+
+namespace {
+
+ChainTransaction toTransaction(const chain::Receipt& r)
+{
+    return ChainTransaction{r.transactionHash.hex(), r.blockNumber, r.gasUsed, r.fee()};
+}
+
+} // namespace
+
+Result<ChallengeReport> Node::challenge(const std::string& channelId)
+{
+    auto id = nitro::ChannelId::fromHex(channelId);
+    if (!id) return makeError(NodeError::bad_option, "not a channel id (32 bytes of hex): " + channelId.substr(0, 80));
+    auto c = impl_->lifecycle->challenge(*id);
+    if (!c) return c.error();
+    return ChallengeReport{c->channel.hex(), c->turnNum, c->finalizesAt, toTransaction(c->receipt)};
+}
+
+Result<WithdrawReport> Node::withdraw(const std::string& channelId)
+{
+    auto id = nitro::ChannelId::fromHex(channelId);
+    if (!id) return makeError(NodeError::bad_option, "not a channel id (32 bytes of hex): " + channelId.substr(0, 80));
+    auto w = impl_->lifecycle->withdraw(*id);
+    if (!w) return w.error();
+    WithdrawReport out;
+    out.channelId = w->channel.hex();
+    out.action = std::string(core::toString(w->action));
+    out.amount = w->toUs;
+    if (w->receipt) out.transaction = toTransaction(*w->receipt);
+    return out;
 }
 
 void Node::onPayment(std::function<void(const ChannelInfo&, const Wei&)> handler)

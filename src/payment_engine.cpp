@@ -5,6 +5,8 @@
 #include "extension/messages.hpp"
 #include "wallet/store/store.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
@@ -379,8 +381,14 @@ void PaymentEngine::message(ext::PeerKey key, ext::Message msg)
                 p->error = "peer reported: " + m.text;
                 publish(*p);
             }
-            // STOP and START need nothing here: pay-ahead runs on received bytes, and the
-            // extension re-requests on START.
+            else if constexpr (std::is_same_v<M, ext::Stop>) {
+                // The seller ran out of credit before our pay-ahead caught up: top up to the
+                // full window at once (not waiting for a whole increment), or nothing would
+                // arrive to trigger the next payment.
+                spdlog::debug("engine: STOP({}) from {}", ext::toString(m.reason), p->info.endpoint);
+                if (m.reason == ext::StopReason::payment_needed) maybePay(*p, true);
+            }
+            // START needs nothing: the extension requests again on its own.
         },
         msg);
 }
@@ -573,6 +581,11 @@ void PaymentEngine::acceptPayment(Peer& p, const nitro::SignedState& proposed, b
     }
     if (!sent) return fail(p, ext::PeerErrorCode::internal, sent.error());
     const std::uint64_t covered = bytesForWei(next->paid(), p.price);
+    if (spdlog::should_log(spdlog::level::debug)) {
+        const auto c = p.info.counters->snapshot();
+        spdlog::debug("engine: seller turn {} covers {} bytes; granted {} charged {} sent {} refused {}", next->turnNum(),
+                      covered, c.creditGranted, c.creditCharged, c.payloadSent, c.requestsRefused);
+    }
     if (covered > p.granted) {
         control_->grantCredit(p.info.key, covered - p.granted);
         p.granted = covered;
@@ -586,19 +599,30 @@ void PaymentEngine::acceptPayment(Peer& p, const nitro::SignedState& proposed, b
 
 // Buyer: keep the credit window ahead of what has arrived, one payment in flight at a time.
 // A payment covers the whole shortfall in multiples of the increment, so the pipe does not
-// drain while a countersignature travels.
-void PaymentEngine::maybePay(Peer& p)
+// drain while a countersignature travels. Credit never exceeds received + window: that is
+// the buyer's whole exposure to this seller. When the seller has stopped us (`stopped`),
+// the shortfall is paid even if it is less than an increment.
+void PaymentEngine::maybePay(Peer& p, bool stopped)
 {
     if (p.weSell || p.phase != Peer::Phase::open || p.inflight) return;
     if (p.wantFinal) return maybeFinalize(p);
+    // The live counter, not the last notification: exposure is computed on what has arrived.
+    if (p.info.counters) p.received = std::max(p.received, p.info.counters->payloadReceived.load());
     const std::uint64_t credit = bytesForWei(p.view->paid(), p.price);
     const std::uint64_t target = p.received + config_.creditWindow;
-    if (target <= credit || target - credit < config_.paymentIncrement) return;
-    const std::uint64_t buy = (target - credit) / config_.paymentIncrement * config_.paymentIncrement;
+    if (target <= credit) return;
+    if (!stopped && target - credit < config_.paymentIncrement) return;
+    const std::uint64_t buy = stopped ? target - credit
+                                      : (target - credit) / config_.paymentIncrement * config_.paymentIncrement;
     Wei newPaid = weiForBytes(credit + buy, p.price);
     if (newPaid > p.view->total()) newPaid = p.view->total(); // the deposit is the limit
     if (newPaid <= p.view->paid()) return;                   // nothing left to pay with
     const Wei amount = newPaid - p.view->paid();
+    if (spdlog::should_log(spdlog::level::debug)) {
+        const auto c = p.info.counters->snapshot();
+        spdlog::debug("engine: buyer pays {} for {} bytes (received {}, credit {}, stopped {}; requested {} rejected {})",
+                      amount.toDecimal(), buy, p.received, credit, stopped, c.bytesRequested, c.bytesRejected);
+    }
     auto proposal = nitro::makePayment(*p.view, amount, key_);
     if (!proposal) return fail(p, ext::PeerErrorCode::internal, proposal.error());
     // Our own signed state is stored before it leaves, so the ledger knows all we signed.

@@ -119,7 +119,7 @@ private:
     void handlePayment(Peer& p, const pt::ext::Payment& m, bool isFinal);
     void acceptPayment(Peer& p, const pt::nitro::SignedState& proposed, bool isFinal);
     void handleCountersignature(Peer& p, std::uint64_t turn, const pt::ext::SignatureBytes& sig, bool isFinal);
-    void maybePay(Peer& p);
+    void maybePay(Peer& p, bool stopped = false);
     void maybeFinalize(Peer& p);
     void fail(Peer& p, pt::ext::PeerErrorCode code, const pt::Error& why);
     void publish(const Peer& p);

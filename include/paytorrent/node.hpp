@@ -44,6 +44,11 @@ struct NodeOptions {
     std::uint64_t creditWindow = 1024 * 1024;    // bytes' worth paid ahead of what arrived
     std::uint64_t challengeDuration = 3600;      // seconds, for new channels
     std::uint64_t scryptN = std::uint64_t{1} << 17; // keystore cost for a new key
+    // The watchtower (docs/chain.md): answers a stale challenge of our channels with
+    // checkpoint and withdraws from finalized ones, polling the chain at this interval.
+    // One-shot commands turn it off (they exit before it could finish anything).
+    bool watchtower = true;
+    std::chrono::milliseconds watchtowerInterval{1000};
 };
 
 struct ChainSummary {
@@ -79,6 +84,28 @@ struct ChannelInfo {
     std::string error;
 };
 
+// One transaction the node sent.
+struct ChainTransaction {
+    std::string hash; // 0x
+    std::uint64_t block = 0;
+    std::uint64_t gasUsed = 0;
+    pt::Wei fee; // gasUsed * effective gas price, paid by this node
+};
+
+struct ChallengeReport {
+    std::string channelId;
+    std::uint64_t turnNum = 0;     // of the state put on chain
+    std::uint64_t finalizesAt = 0; // unix seconds (chain time) when the window ends
+    ChainTransaction transaction;
+};
+
+struct WithdrawReport {
+    std::string channelId;
+    std::string action; // "transferred", "concluded" or "already_paid_out"
+    pt::Wei amount;     // this node's share of what was paid out (0 when already paid out)
+    std::optional<ChainTransaction> transaction;
+};
+
 // Price and chain a magnet link announces (x.pt.price, x.pt.chain, x.pt.adjudicator).
 struct MagnetTerms {
     std::optional<pt::Wei> pricePerMiB;
@@ -90,6 +117,9 @@ struct MagnetTerms {
 class Node {
 public:
     [[nodiscard]] static pt::Result<std::unique_ptr<Node>> open(NodeOptions options);
+    // The wallet's address (EIP-55), loading the keystore or creating it as open() would,
+    // without starting a chain or a session.
+    [[nodiscard]] static pt::Result<std::string> walletAddress(NodeOptions options);
     ~Node();
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
@@ -97,6 +127,9 @@ public:
     [[nodiscard]] std::string address() const; // EIP-55
     [[nodiscard]] const ChainSummary& chain() const;
     [[nodiscard]] pt::Result<pt::Wei> balance();
+    // Gas this node has paid for its channel transactions since it started (deposits,
+    // conclusions): what, besides payments, its balance moved by.
+    [[nodiscard]] pt::Wei gasSpent() const;
     [[nodiscard]] int listenPort() const;
 
     // Creates a torrent of `path`, seeds it (at `pricePerMiB`, or free), writes the .torrent
@@ -113,6 +146,14 @@ public:
     // Channels this node runs now or has stored (live figures for the running ones).
     [[nodiscard]] std::vector<ChannelInfo> channels() const;
     [[nodiscard]] pt::Status connectPeer(const std::string& infoHash, const std::string& hostPort);
+
+    // Force-closes a channel (0x id): its latest state signed by both goes on chain with
+    // this node's challenge signature. Once the window ends (finalizesAt), the watchtower
+    // transfers the funds (or call withdraw()).
+    [[nodiscard]] pt::Result<ChallengeReport> challenge(const std::string& channelId);
+    // Pays out a finalized channel (after a challenge's window, or concluded by the other
+    // side), or concludes an open one whose latest state is final; nothing when already paid.
+    [[nodiscard]] pt::Result<WithdrawReport> withdraw(const std::string& channelId);
 
     // Each accepted payment (either direction), on the engine thread.
     void onPayment(std::function<void(const ChannelInfo&, const pt::Wei& amount)> handler);

@@ -1,5 +1,6 @@
 #include "src/torrent_session.hpp"
 
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,9 @@
 
 using namespace paytorrent::core;
 using pt::test::TempDir;
+using pt::test::readFile;
+using pt::test::waitFor;
+using pt::test::writeRandomFile;
 
 namespace {
 
@@ -20,32 +24,6 @@ SessionConfig loopbackConfig(const std::filesystem::path& resumeDir)
     c.enableDht = c.enableLsd = c.enableUpnp = c.enableUtp = false;
     c.resumeDir = resumeDir;
     return c;
-}
-
-std::string writeRandomFile(const std::filesystem::path& p, std::size_t size, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    std::string data(size, '\0');
-    for (auto& c : data) c = static_cast<char>(rng());
-    std::ofstream(p, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
-    return data;
-}
-
-std::string readFile(const std::filesystem::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-template <class Pred>
-bool waitFor(Pred pred, std::chrono::seconds limit)
-{
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
 }
 
 } // namespace

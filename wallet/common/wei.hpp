@@ -7,6 +7,7 @@
 
 #include <compare>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,9 @@ public:
 private:
     U256 v_{0};
 };
+
+// Decimal, for logs and test output.
+inline std::ostream& operator<<(std::ostream& os, const Wei& w) { return os << w.toDecimal() << " wei"; }
 
 // Big-endian 32-byte word <-> U256.
 [[nodiscard]] Bytes32 toWord(const U256& v);

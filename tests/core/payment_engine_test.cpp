@@ -1,0 +1,716 @@
+// The payment engine as a seller, against hostile and honest buyers, at the engine level:
+// a real store on a temporary file, real keys and Nitro states built by a test buyer with the
+// wallet's payment channel functions and sent in their wire encoding, a chain answered in
+// memory (what is under test is the engine's validation, not the chain), and a PeerControl
+// that records what the engine asks of the extension.
+#include "src/payment_engine.hpp"
+#include "src/wire_state.hpp"
+
+#include "support/temp_dir.hpp"
+#include "wallet/nitro/payment_channel.hpp"
+#include "wallet/store/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/multiprecision/cpp_int.hpp>
+
+#include <map>
+#include <mutex>
+#include <variant>
+
+using namespace paytorrent::core;
+using namespace pt;
+namespace ext = pt::ext;
+using pt::test::TempDir;
+
+namespace {
+
+constexpr std::uint64_t chain_id = 31337;
+constexpr std::uint64_t challenge_duration = 60;
+// A price that divides nothing evenly, so that the floor in the credit rule matters.
+const Wei price(U256("1000000007"));
+// The buyers' deposit: 10 MiB and a bit, at that price.
+const Wei deposit(U256("10000000123"));
+
+template <class T>
+T must(Result<T> r)
+{
+    if (!r) throw std::runtime_error(r.error().describe());
+    return std::move(*r);
+}
+
+PrivateKey newKey() { return must(PrivateKey::generate()); }
+
+// The credit rule of docs/protocol.md, section 4: floor(P * 2^20 / price) bytes for P wei.
+std::uint64_t bytesCovered(const Wei& paid)
+{
+    using boost::multiprecision::uint512_t;
+    return static_cast<std::uint64_t>(uint512_t(paid.value()) * (uint512_t(1) << 20) / uint512_t(price.value()));
+}
+
+ext::ChannelIdBytes idBytes(const nitro::ChannelId& id)
+{
+    ext::ChannelIdBytes b;
+    b.bytes = id.bytes;
+    return b;
+}
+
+ext::SignatureBytes sigBytes(const Signature& s)
+{
+    ext::SignatureBytes b;
+    b.bytes = s.toBytes65().bytes;
+    return b;
+}
+
+// --- the chain, in memory ---------------------------------------------------------------
+
+class MemoryChain final : public ChainPort {
+public:
+    void deposit(const nitro::ChannelId& channel, const Wei&, const Wei& amount, std::function<void(Status)> done) override
+    {
+        fund(channel, amount);
+        done(Status{});
+    }
+    void holdings(const nitro::ChannelId& channel, std::function<void(Result<Wei>)> done) override
+    {
+        std::unique_lock lock(mutex_);
+        ++holdingsQueries_;
+        if (deferHoldings_) {
+            deferred_.push_back([this, channel, done = std::move(done)] { done(held(channel)); });
+            return;
+        }
+        const Wei h = held_[channel];
+        lock.unlock();
+        done(h);
+    }
+    void concludeAndTransfer(const nitro::SignedState&, std::function<void(Status)> done) override { done(Status{}); }
+
+    void fund(const nitro::ChannelId& channel, const Wei& amount)
+    {
+        std::lock_guard lock(mutex_);
+        held_[channel] = held_[channel] + amount;
+    }
+    Wei held(const nitro::ChannelId& channel)
+    {
+        std::lock_guard lock(mutex_);
+        return held_[channel];
+    }
+    // Holds back the answers to holdings() until releaseHoldings().
+    void deferHoldings()
+    {
+        std::lock_guard lock(mutex_);
+        deferHoldings_ = true;
+    }
+    void releaseHoldings()
+    {
+        std::vector<std::function<void()>> answers;
+        {
+            std::lock_guard lock(mutex_);
+            deferHoldings_ = false;
+            answers.swap(deferred_);
+        }
+        for (auto& a : answers) a();
+    }
+    int holdingsQueries()
+    {
+        std::lock_guard lock(mutex_);
+        return holdingsQueries_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::map<nitro::ChannelId, Wei> held_;
+    bool deferHoldings_ = false;
+    std::vector<std::function<void()>> deferred_;
+    int holdingsQueries_ = 0;
+};
+
+// --- the extension, recorded ------------------------------------------------------------
+
+class RecordingControl final : public ext::PeerControl {
+public:
+    struct Sent {
+        ext::PeerKey peer;
+        ext::Message message;
+    };
+    struct Grant {
+        ext::PeerKey peer;
+        std::uint64_t bytes;
+    };
+    struct Disconnect {
+        ext::PeerKey peer;
+        ext::PeerErrorCode code;
+        std::string reason;
+    };
+
+    void grantCredit(ext::PeerKey peer, std::uint64_t bytes) override
+    {
+        // Runs on the engine thread, like the real extension's call: the hook may read the
+        // engine's store.
+        if (onGrant) onGrant(peer, bytes);
+        std::lock_guard lock(mutex_);
+        grants_.push_back({peer, bytes});
+    }
+    Status send(ext::PeerKey peer, const ext::Message& message) override
+    {
+        std::lock_guard lock(mutex_);
+        sent_.push_back({peer, message});
+        return {};
+    }
+    void disconnect(ext::PeerKey peer, ext::PeerErrorCode code, const Error& reason) override
+    {
+        std::lock_guard lock(mutex_);
+        disconnects_.push_back({peer, code, reason.describe()});
+    }
+
+    std::uint64_t granted(ext::PeerKey peer)
+    {
+        std::lock_guard lock(mutex_);
+        std::uint64_t total = 0;
+        for (const auto& g : grants_)
+            if (g.peer == peer) total += g.bytes;
+        return total;
+    }
+    std::vector<Disconnect> disconnects(ext::PeerKey peer)
+    {
+        std::lock_guard lock(mutex_);
+        std::vector<Disconnect> out;
+        for (const auto& d : disconnects_)
+            if (d.peer == peer) out.push_back(d);
+        return out;
+    }
+    template <class T>
+    std::vector<T> sentTo(ext::PeerKey peer)
+    {
+        std::lock_guard lock(mutex_);
+        std::vector<T> out;
+        for (const auto& s : sent_)
+            if (s.peer == peer)
+                if (const T* m = std::get_if<T>(&s.message)) out.push_back(*m);
+        return out;
+    }
+
+    // Set before the engine runs; called on the engine thread.
+    std::function<void(ext::PeerKey, std::uint64_t)> onGrant;
+
+private:
+    std::mutex mutex_;
+    std::vector<Sent> sent_;
+    std::vector<Grant> grants_;
+    std::vector<Disconnect> disconnects_;
+};
+
+// --- a buyer, driven by the test ----------------------------------------------------------
+
+struct TestBuyer {
+    TestBuyer(ext::PeerKey k, const Address& seller) : peer(k), key(newKey())
+    {
+        terms.chainId = chain_id;
+        terms.beneficiary = seller;
+        terms.payer = key.address();
+        terms.channelNonce = nextNonce++;
+        terms.challengeDuration = challenge_duration;
+        terms.deposit = deposit;
+    }
+
+    ext::PeerInfo info() const
+    {
+        ext::PeerInfo i;
+        i.key = peer;
+        i.infoHash.bytes.fill(0xab);
+        i.endpoint = "192.0.2.1:" + std::to_string(static_cast<std::uint64_t>(peer));
+        i.localPrice = price;
+        i.remote.signer.bytes = key.address().bytes;
+        i.remote.chainId = chain_id;
+        i.remote.pricePerMiB = std::nullopt; // it buys
+        i.counters = counters;
+        return i;
+    }
+
+    nitro::ChannelId channelId() const { return nitro::channelId(must(nitro::makeInitialState(terms)).fixed); }
+
+    // CHANNEL_PROPOSAL for `t`, signed with `signer` (the buyer's own key unless forging).
+    ext::ChannelProposal proposal(const nitro::ChannelTerms& t, const PrivateKey& signer) const
+    {
+        const nitro::State initial = must(nitro::makeInitialState(t));
+        return ext::ChannelProposal{idBytes(nitro::channelId(initial.fixed)), core_encode(initial),
+                                    sigBytes(nitro::signState(initial, signer))};
+    }
+    ext::ChannelProposal proposal() const { return proposal(terms, key); }
+
+    // The seller's CHANNEL_ACCEPT: turn 0 signed by both opens the channel on our side.
+    void accepted(const ext::ChannelAccept& accept)
+    {
+        const nitro::State initial = must(nitro::makeInitialState(terms));
+        nitro::SignedState both{initial,
+                                {must(Signature::fromBytes65(accept.signature.view())), nitro::signState(initial, key)}};
+        view.emplace(must(nitro::openChannel(terms, both)));
+    }
+
+    // The next honest payment of `amount` more.
+    nitro::Proposal pay(const Wei& amount) const { return must(nitro::makePayment(*view, amount, key)); }
+
+    static ext::Payment message(const nitro::SignedState& s)
+    {
+        return ext::Payment{idBytes(nitro::channelId(s.state.fixed)), core_encode(s.state),
+                            sigBytes(*s.signatures[nitro::payer_index])};
+    }
+    // A state of our own making (any outcome), signed by `signer`.
+    static ext::Payment message(const nitro::State& s, const PrivateKey& signer)
+    {
+        return ext::Payment{idBytes(nitro::channelId(s.fixed)), core_encode(s), sigBytes(nitro::signState(s, signer))};
+    }
+
+    void countersigned(const nitro::Proposal& sent, const ext::Countersignature& reply)
+    {
+        nitro::SignedState r = sent.signedState();
+        r.signatures[nitro::beneficiary_index] = must(Signature::fromBytes65(reply.signature.view()));
+        view.emplace(must(nitro::verifyCountersigned(sent, r)));
+    }
+
+    static Bytes core_encode(const nitro::State& s) { return encodeWireState(s); }
+
+    ext::PeerKey peer;
+    PrivateKey key;
+    nitro::ChannelTerms terms;
+    std::optional<nitro::ChannelView> view;
+    std::shared_ptr<ext::PeerCounters> counters = std::make_shared<ext::PeerCounters>();
+    static inline std::uint64_t nextNonce = 1;
+};
+
+class SellerEngine : public ::testing::Test {
+protected:
+    SellerEngine() : sellerKey(newKey())
+    {
+        store.emplace(must(store::Store::open(dir / "wallet.db")));
+        EngineConfig config;
+        config.chainId = chain_id;
+        config.adjudicator = must(Address::fromHex("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"));
+        config.challengeDuration = challenge_duration;
+        control = std::make_shared<RecordingControl>();
+        engine = std::make_unique<PaymentEngine>(config, sellerKey, *store, chain);
+        engine->attach(control);
+    }
+    ~SellerEngine() override { engine.reset(); }
+
+    // Lets the engine finish what it was given: each chain answer is one more hop.
+    void settle()
+    {
+        for (int i = 0; i < 4; ++i) engine->sync([] {});
+    }
+    void join(const TestBuyer& b)
+    {
+        engine->onPeerJoined(b.info());
+        settle();
+    }
+    void deliver(ext::PeerKey peer, ext::Message m)
+    {
+        engine->onMessage(peer, std::move(m));
+        settle();
+    }
+
+    // Joins, proposes, and (unless told otherwise) funds the channel on chain.
+    TestBuyer openChannel(std::uint64_t key, bool fund = true)
+    {
+        TestBuyer b(ext::PeerKey{key}, sellerKey.address());
+        join(b);
+        deliver(b.peer, b.proposal());
+        const auto accepts = control->sentTo<ext::ChannelAccept>(b.peer);
+        if (accepts.size() != 1) throw std::runtime_error("the seller did not accept an honest proposal");
+        b.accepted(accepts.back());
+        if (fund) chain.fund(b.channelId(), deposit);
+        return b;
+    }
+
+    // One honest payment, answered by a countersignature that the buyer checks.
+    void payHonestly(TestBuyer& b, const Wei& amount)
+    {
+        const auto p = b.pay(amount);
+        deliver(b.peer, TestBuyer::message(p.signedState()));
+        const auto replies = control->sentTo<ext::Countersignature>(b.peer);
+        ASSERT_FALSE(replies.empty()) << "no countersignature";
+        ASSERT_EQ(replies.back().turn, p.signedState().state.turnNum);
+        b.countersigned(p, replies.back());
+    }
+
+    std::optional<nitro::SignedState> latest(const nitro::ChannelId& id)
+    {
+        std::optional<nitro::SignedState> out;
+        engine->sync([&] { out = must(store->latestState(id)); });
+        return out;
+    }
+    std::optional<store::ChannelRecord> channelRecord(const nitro::ChannelId& id)
+    {
+        std::optional<store::ChannelRecord> out;
+        engine->sync([&] { out = must(store->getChannel(id)); });
+        return out;
+    }
+    std::size_t channelCount()
+    {
+        std::size_t n = 0;
+        engine->sync([&] { n = must(store->listChannels()).size(); });
+        return n;
+    }
+
+    // The peer was disconnected once, for `code`.
+    void expectDisconnected(ext::PeerKey peer, ext::PeerErrorCode code)
+    {
+        const auto d = control->disconnects(peer);
+        ASSERT_EQ(d.size(), 1u) << "disconnects of the hostile peer";
+        EXPECT_EQ(d[0].code, code) << d[0].reason;
+        EXPECT_FALSE(d[0].reason.empty());
+    }
+
+    // The honest buyer is still served after the hostile one was thrown out.
+    void expectHonestStillServed(TestBuyer& honest)
+    {
+        const Wei before = honest.view->paid();
+        const Wei more(U256(300'000'000));
+        payHonestly(honest, more);
+        EXPECT_TRUE(control->disconnects(honest.peer).empty());
+        EXPECT_EQ(control->granted(honest.peer), bytesCovered(before + more));
+        EXPECT_EQ(latest(honest.view->id())->state.turnNum, honest.view->turnNum());
+    }
+
+    TempDir dir;
+    PrivateKey sellerKey;
+    std::optional<store::Store> store;
+    MemoryChain chain;
+    std::shared_ptr<RecordingControl> control;
+    std::unique_ptr<PaymentEngine> engine;
+};
+
+// --- the honest path ----------------------------------------------------------------------
+
+TEST_F(SellerEngine, GrantsExactlyWhatEachPaymentCoversOnceTheStateIsDurable)
+{
+    // In the grant hook (engine thread, at the moment the extension is told): the stored
+    // latest state must already be the countersigned one that pays for everything granted.
+    struct Seen {
+        std::uint64_t bytes;
+        std::uint64_t storedTurn;
+        Wei storedPaid;
+        bool storedBothSigned;
+    };
+    std::vector<Seen> seen;
+    std::optional<nitro::ChannelId> channel;
+    control->onGrant = [&](ext::PeerKey, std::uint64_t bytes) {
+        Seen s{bytes, 0, {}, false};
+        if (channel) {
+            // A fresh connection to the file: what is on disk, not what a cache says.
+            auto reader = must(store::Store::open(dir / "wallet.db"));
+            if (auto l = must(reader.latestState(*channel))) {
+                s.storedTurn = l->state.turnNum;
+                s.storedPaid = l->state.outcome[0].allocationItems[nitro::beneficiary_index].amount;
+                s.storedBothSigned = l->signatures.size() == 2 && l->signatures[0] && l->signatures[1];
+            }
+        }
+        seen.push_back(s);
+    };
+
+    TestBuyer b = openChannel(1);
+    channel = b.channelId();
+    const auto rec = channelRecord(*channel);
+    ASSERT_TRUE(rec);
+    EXPECT_EQ(rec->role, store::ChannelRole::beneficiary);
+    EXPECT_EQ(rec->counterparty, b.key.address());
+    EXPECT_EQ(control->granted(b.peer), 0u) << "no credit for a channel that is only proposed";
+
+    // Amounts that land between byte boundaries, one too small to buy a byte, and the rest
+    // of the deposit at the end.
+    const std::vector<Wei> amounts{Wei(U256(1)), Wei(U256(262'144'001)), Wei(U256(123'456'789)),
+                                   Wei(U256(999'999'999)), Wei(U256(5))};
+    Wei paid;
+    std::uint64_t grantsBefore = 0;
+    for (const Wei& a : amounts) {
+        payHonestly(b, a);
+        paid = paid + a;
+        EXPECT_EQ(control->granted(b.peer), bytesCovered(paid)) << "after paying " << paid.toDecimal();
+        const auto l = latest(b.view->id());
+        ASSERT_TRUE(l);
+        EXPECT_EQ(l->state.turnNum, b.view->turnNum());
+        EXPECT_EQ(l->state.outcome[0].allocationItems[0].amount, paid);
+        ASSERT_EQ(l->signatures.size(), 2u);
+        EXPECT_TRUE(l->signatures[0] && l->signatures[1]);
+        // Each grant was made after the state that pays for it was on disk.
+        for (std::size_t i = grantsBefore; i < seen.size(); ++i) {
+            EXPECT_EQ(seen[i].storedTurn, b.view->turnNum());
+            EXPECT_TRUE(seen[i].storedBothSigned);
+            EXPECT_EQ(seen[i].storedPaid, paid);
+        }
+        grantsBefore = seen.size();
+    }
+    EXPECT_EQ(chain.holdingsQueries(), 1) << "the deposit is checked once, before the first grant";
+    // The first payment (1 wei) covers no byte, and no grant of 0 bytes is made.
+    EXPECT_EQ(seen.size(), amounts.size() - 1);
+    for (const auto& s : seen) EXPECT_GT(s.bytes, 0u);
+
+    // Paying the rest of the deposit, then the final state: the seller countersigns it.
+    payHonestly(b, b.view->remaining());
+    EXPECT_EQ(control->granted(b.peer), bytesCovered(deposit));
+    const auto fin = must(nitro::makeFinal(*b.view, b.key));
+    const auto m = TestBuyer::message(fin.signedState());
+    deliver(b.peer, ext::FinalState{m.channel, m.state, m.signature});
+    const auto finals = control->sentTo<ext::FinalCountersignature>(b.peer);
+    ASSERT_EQ(finals.size(), 1u);
+    EXPECT_EQ(finals[0].turn, fin.signedState().state.turnNum);
+    EXPECT_TRUE(latest(b.view->id())->state.isFinal);
+    EXPECT_EQ(channelRecord(b.view->id())->status, store::ChannelStatus::closing);
+    EXPECT_TRUE(control->disconnects(b.peer).empty());
+}
+
+// --- hostile buyers -----------------------------------------------------------------------
+
+TEST_F(SellerEngine, RefusesAPaymentSignedByAnotherKey)
+{
+    TestBuyer honest = openChannel(1);
+    TestBuyer evil = openChannel(2);
+    payHonestly(honest, Wei(U256(400'000'000)));
+
+    const PrivateKey forger = newKey();
+    const auto p = evil.pay(Wei(U256(500'000'000)));
+    deliver(evil.peer, TestBuyer::message(p.signedState().state, forger));
+
+    expectDisconnected(evil.peer, ext::PeerErrorCode::invalid_signature);
+    EXPECT_EQ(control->granted(evil.peer), 0u);
+    EXPECT_TRUE(control->sentTo<ext::Countersignature>(evil.peer).empty());
+    EXPECT_EQ(latest(evil.channelId())->state.turnNum, 0u);
+    expectHonestStillServed(honest);
+}
+
+TEST_F(SellerEngine, RefusesAProposalSignedByAnotherKey)
+{
+    TestBuyer honest = openChannel(1);
+    TestBuyer evil(ext::PeerKey{2}, sellerKey.address());
+    join(evil);
+    deliver(evil.peer, evil.proposal(evil.terms, newKey()));
+
+    expectDisconnected(evil.peer, ext::PeerErrorCode::invalid_signature);
+    EXPECT_TRUE(control->sentTo<ext::ChannelAccept>(evil.peer).empty());
+    EXPECT_FALSE(channelRecord(evil.channelId()));
+    expectHonestStillServed(honest);
+}
+
+TEST_F(SellerEngine, RefusesAReplayedState)
+{
+    TestBuyer honest = openChannel(1);
+    TestBuyer evil = openChannel(2);
+    const auto p = evil.pay(Wei(U256(700'000'000)));
+    deliver(evil.peer, TestBuyer::message(p.signedState()));
+    const std::uint64_t granted = control->granted(evil.peer);
+    EXPECT_EQ(granted, bytesCovered(Wei(U256(700'000'000))));
+
+    deliver(evil.peer, TestBuyer::message(p.signedState())); // the same turn again
+
+    expectDisconnected(evil.peer, ext::PeerErrorCode::stale_state);
+    EXPECT_EQ(control->granted(evil.peer), granted) << "no credit for the replay";
+    EXPECT_EQ(control->sentTo<ext::Countersignature>(evil.peer).size(), 1u);
+    EXPECT_EQ(latest(evil.channelId())->state.turnNum, 1u);
+    expectHonestStillServed(honest);
+}
+
+TEST_F(SellerEngine, RefusesADecreasingPayment)
+{
+    TestBuyer honest = openChannel(1);
+    TestBuyer evil = openChannel(2);
+    payHonestly(evil, Wei(U256(800'000'000)));
+    const std::uint64_t granted = control->granted(evil.peer);
+
+    // Turn 2 takes back half of what turn 1 paid (the amounts still add up to the deposit).
+    nitro::State s = evil.view->state();
+    s.turnNum += 1;
+    auto& items = s.outcome[0].allocationItems;
+    items[0].amount = Wei(U256(400'000'000));
+    items[1].amount = deposit - items[0].amount;
+    deliver(evil.peer, TestBuyer::message(s, evil.key));
+
+    expectDisconnected(evil.peer, ext::PeerErrorCode::decreasing_payment);
+    EXPECT_EQ(control->granted(evil.peer), granted);
+    const auto l = latest(evil.channelId());
+    EXPECT_EQ(l->state.turnNum, 1u);
+    EXPECT_EQ(l->state.outcome[0].allocationItems[0].amount, Wei(U256(800'000'000)));
+    expectHonestStillServed(honest);
+}
+
+TEST_F(SellerEngine, RefusesPayingMoreThanTheDeposit)
+{
+    TestBuyer honest = openChannel(1);
+
+    // More to the seller than the channel holds, the payer's share at zero.
+    TestBuyer over = openChannel(2);
+    nitro::State s = over.view->state();
+    s.turnNum += 1;
+    s.outcome[0].allocationItems[0].amount = deposit + Wei(U256(1));
+    s.outcome[0].allocationItems[1].amount = Wei{};
+    deliver(over.peer, TestBuyer::message(s, over.key));
+    expectDisconnected(over.peer, ext::PeerErrorCode::overspend);
+    EXPECT_EQ(control->granted(over.peer), 0u);
+    EXPECT_EQ(latest(over.channelId())->state.turnNum, 0u);
+
+    // Paying without taking it from its own share: the outcome adds up to more than the deposit.
+    TestBuyer inflate = openChannel(3);
+    nitro::State t = inflate.view->state();
+    t.turnNum += 1;
+    t.outcome[0].allocationItems[0].amount = Wei(U256(1'000'000'000));
+    deliver(inflate.peer, TestBuyer::message(t, inflate.key));
+    expectDisconnected(inflate.peer, ext::PeerErrorCode::overspend);
+    EXPECT_EQ(control->granted(inflate.peer), 0u);
+    EXPECT_EQ(latest(inflate.channelId())->state.turnNum, 0u);
+
+    expectHonestStillServed(honest);
+}
+
+TEST_F(SellerEngine, RefusesAPaymentForAnUnknownChannel)
+{
+    TestBuyer honest = openChannel(1);
+    const std::size_t channels = channelCount();
+
+    // A payment on a connection that never proposed: a channel of the buyer's own making.
+    TestBuyer stranger(ext::PeerKey{2}, sellerKey.address());
+    join(stranger);
+    nitro::State s = must(nitro::makeInitialState(stranger.terms));
+    s.turnNum = 1;
+    s.outcome[0].allocationItems[0].amount = Wei(U256(500'000'000));
+    s.outcome[0].allocationItems[1].amount = deposit - Wei(U256(500'000'000));
+    deliver(stranger.peer, TestBuyer::message(s, stranger.key));
+    expectDisconnected(stranger.peer, ext::PeerErrorCode::unknown_channel);
+    EXPECT_EQ(control->granted(stranger.peer), 0u);
+    EXPECT_FALSE(channelRecord(stranger.channelId()));
+
+    // A payment for another connection's channel (the honest buyer's, copied).
+    TestBuyer other = openChannel(3);
+    const auto copied = honest.pay(Wei(U256(100'000'000)));
+    deliver(other.peer, TestBuyer::message(copied.signedState()));
+    expectDisconnected(other.peer, ext::PeerErrorCode::unknown_channel);
+    EXPECT_EQ(control->granted(other.peer), 0u);
+    EXPECT_EQ(latest(honest.channelId())->state.turnNum, 0u);
+    EXPECT_EQ(latest(other.channelId())->state.turnNum, 0u);
+    EXPECT_EQ(channelCount(), channels + 1); // only `other`'s own channel was added
+
+    expectHonestStillServed(honest);
+}
+
+TEST_F(SellerEngine, RefusesPaymentsUntilTheDepositIsHeldOnChain)
+{
+    TestBuyer honest = openChannel(1);
+
+    TestBuyer unfunded = openChannel(2, false);
+    payHonestly(honest, Wei(U256(1'000)));
+    deliver(unfunded.peer, TestBuyer::message(unfunded.pay(Wei(U256(200'000'000))).signedState()));
+    expectDisconnected(unfunded.peer, ext::PeerErrorCode::overspend);
+    EXPECT_EQ(control->granted(unfunded.peer), 0u);
+    EXPECT_TRUE(control->sentTo<ext::Countersignature>(unfunded.peer).empty());
+    EXPECT_EQ(latest(unfunded.channelId())->state.turnNum, 0u);
+
+    // One wei short of the deposit is not funded either.
+    TestBuyer shortOne = openChannel(3, false);
+    chain.fund(shortOne.channelId(), deposit - Wei(U256(1)));
+    deliver(shortOne.peer, TestBuyer::message(shortOne.pay(Wei(U256(200'000'000))).signedState()));
+    expectDisconnected(shortOne.peer, ext::PeerErrorCode::overspend);
+    EXPECT_EQ(control->granted(shortOne.peer), 0u);
+    EXPECT_EQ(latest(shortOne.channelId())->state.turnNum, 0u);
+
+    expectHonestStillServed(honest);
+}
+
+TEST_F(SellerEngine, RefusesProposalsNotOnItsTerms)
+{
+    TestBuyer honest = openChannel(1);
+    std::uint64_t key = 10;
+    auto refused = [&](const char* what, const std::function<void(nitro::ChannelTerms&)>& change) {
+        SCOPED_TRACE(what);
+        TestBuyer evil(ext::PeerKey{key++}, sellerKey.address());
+        change(evil.terms);
+        join(evil);
+        deliver(evil.peer, evil.proposal());
+        expectDisconnected(evil.peer, ext::PeerErrorCode::unacceptable_terms);
+        EXPECT_TRUE(control->sentTo<ext::ChannelAccept>(evil.peer).empty());
+        EXPECT_FALSE(channelRecord(evil.channelId()));
+
+        // A proposal already on its way when the connection failed is not taken up.
+        TestBuyer fixedUp(evil.peer, sellerKey.address());
+        fixedUp.key = evil.key;
+        fixedUp.terms.payer = evil.key.address();
+        deliver(evil.peer, fixedUp.proposal());
+        EXPECT_TRUE(control->sentTo<ext::ChannelAccept>(evil.peer).empty());
+        EXPECT_FALSE(channelRecord(fixedUp.channelId()));
+        EXPECT_EQ(control->disconnects(evil.peer).size(), 1u);
+    };
+    refused("another beneficiary", [](nitro::ChannelTerms& t) { t.beneficiary = newKey().address(); });
+    refused("another chain", [](nitro::ChannelTerms& t) { t.chainId = chain_id + 1; });
+    refused("a challenge window shorter than ours",
+            [](nitro::ChannelTerms& t) { t.challengeDuration = challenge_duration - 1; });
+    refused("a payer other than the peer's signer", [](nitro::ChannelTerms& t) { t.payer = newKey().address(); });
+    refused("an app definition", [](nitro::ChannelTerms& t) { t.appDefinition = newKey().address(); });
+    EXPECT_EQ(channelCount(), 1u);
+    expectHonestStillServed(honest);
+}
+
+TEST_F(SellerEngine, RefusesASecondProposalOnOneConnection)
+{
+    TestBuyer honest = openChannel(1);
+    TestBuyer evil = openChannel(2);
+    payHonestly(evil, Wei(U256(300'000'000)));
+    const std::uint64_t granted = control->granted(evil.peer);
+
+    TestBuyer second(evil.peer, sellerKey.address());
+    second.key = evil.key;
+    second.terms.payer = evil.key.address();
+    deliver(evil.peer, second.proposal());
+
+    expectDisconnected(evil.peer, ext::PeerErrorCode::protocol_violation);
+    EXPECT_EQ(control->sentTo<ext::ChannelAccept>(evil.peer).size(), 1u);
+    EXPECT_FALSE(channelRecord(second.channelId()));
+    EXPECT_EQ(control->granted(evil.peer), granted);
+    EXPECT_EQ(latest(evil.channelId())->state.turnNum, 1u);
+    expectHonestStillServed(honest);
+}
+
+// A payment waits for the chain to confirm the deposit; if the connection fails meanwhile
+// (here: a second proposal), the answer from the chain must not revive it.
+TEST_F(SellerEngine, GrantsNothingToAPeerThatFailedWhileItsDepositWasChecked)
+{
+    TestBuyer honest = openChannel(1);
+    payHonestly(honest, Wei(U256(1'000)));
+    TestBuyer evil = openChannel(2);
+
+    chain.deferHoldings();
+    deliver(evil.peer, TestBuyer::message(evil.pay(Wei(U256(600'000'000))).signedState()));
+    TestBuyer second(evil.peer, sellerKey.address());
+    second.key = evil.key;
+    second.terms.payer = evil.key.address();
+    deliver(evil.peer, second.proposal());
+    expectDisconnected(evil.peer, ext::PeerErrorCode::protocol_violation);
+
+    chain.releaseHoldings();
+    settle();
+    EXPECT_EQ(control->granted(evil.peer), 0u);
+    EXPECT_TRUE(control->sentTo<ext::Countersignature>(evil.peer).empty());
+    EXPECT_EQ(latest(evil.channelId())->state.turnNum, 0u);
+    EXPECT_EQ(control->disconnects(evil.peer).size(), 1u);
+    expectHonestStillServed(honest);
+}
+
+// Before the deposit is confirmed an honest buyer has at most one payment in flight; a
+// peer that piles up payments meanwhile is cut off instead of queued without bound.
+TEST_F(SellerEngine, BoundsThePaymentsWaitingForTheDeposit)
+{
+    TestBuyer honest = openChannel(1);
+    payHonestly(honest, Wei(U256(1'000)));
+    TestBuyer evil = openChannel(2);
+
+    chain.deferHoldings();
+    const auto p = evil.pay(Wei(U256(600'000'000)));
+    for (int i = 0; i < 1000 && control->disconnects(evil.peer).empty(); ++i)
+        engine->onMessage(evil.peer, TestBuyer::message(p.signedState()));
+    settle();
+    expectDisconnected(evil.peer, ext::PeerErrorCode::protocol_violation);
+
+    chain.releaseHoldings();
+    settle();
+    EXPECT_EQ(control->granted(evil.peer), 0u);
+    EXPECT_EQ(latest(evil.channelId())->state.turnNum, 0u);
+    expectHonestStillServed(honest);
+}
+
+} // namespace
