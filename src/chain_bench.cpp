@@ -153,6 +153,7 @@ Result<ChainBenchReport> runChainBench(const ChainBenchOptions& options)
     }
     lc.dataDir = scratch.path / "chain";
     lc.anvil.persistState = false;
+    lc.anvil.stopWithParentThread = true; // the benchmark's thread outlives its chain
     auto started = chain::LocalChain::start(lc);
     if (!started) return benchError("cannot start the local chain", started.error());
     chain::LocalChain& localChain = **started;

@@ -34,6 +34,7 @@ pt::Result<std::unique_ptr<SharedChain>> SharedChain::start(const SharedChainOpt
     o.dataDir = options.dataDir;
     o.chainId = options.chainId;
     o.anvil.port = options.port;
+    o.anvil.stopWithParentThread = options.stopWithStartingThread;
     std::error_code ec;
     std::filesystem::create_directories(o.dataDir, ec);
     if (ec) return pt::makeError(NodeError::bad_option, "cannot create " + o.dataDir.string() + ": " + ec.message());

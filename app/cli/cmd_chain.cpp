@@ -28,6 +28,7 @@ int runChainUp(const ChainUpArgs& a)
     o.dataDir = a.dataDir.empty() ? DataDir::defaultLocation().root / "shared-chain" : std::filesystem::path(a.dataDir);
     o.chainId = a.chainId;
     if (a.port != 0) o.port = a.port;
+    o.stopWithStartingThread = true; // this thread runs until the chain stops; if we crash, anvil goes too
     installStopSignals(); // before anvil starts, so a signal meanwhile still stops it cleanly
     auto chain = SharedChain::start(o);
     if (!chain) {

@@ -21,6 +21,9 @@ struct SharedChainOptions {
     std::optional<std::filesystem::path> nodeToolsDir; // default: $PAYTORRENT_NODE_TOOLS or the build's
     std::uint64_t chainId = 31337;
     std::optional<std::uint16_t> port;                 // default: a free loopback port
+    // anvil gets SIGTERM when the thread that started it ends (even by a crash): set it only
+    // when that thread lives as long as the chain (a command's main thread).
+    bool stopWithStartingThread = false;
 };
 
 class SharedChain {
