@@ -25,6 +25,11 @@ constexpr std::uint64_t mib = std::uint64_t{1} << 20;
 // A seller accepts a challenge window from its own (the time it needs to answer a stale
 // challenge) up to 30 days (the longest it agrees to wait for its money).
 constexpr std::uint64_t max_challenge_duration = 30ull * 24 * 3600;
+// Payments a seller holds while it checks the deposit on chain. An honest buyer pays only
+// after its deposit is confirmed and keeps one payment in flight, so it never has more than
+// one waiting; the rest is room for a final state. More is a peer flooding us, and is refused
+// rather than queued without bound.
+constexpr std::size_t max_payments_before_funding = 4;
 
 std::int64_t nowMs()
 {
@@ -113,6 +118,18 @@ struct PaymentEngine::Peer {
 struct PaymentEngine::Torrent {
     BuyTerms terms;
     Wei allocated; // sum of deposits of its channels
+    // closeChannels() was called: no new channel is opened. A seller that joins after the
+    // close would otherwise be paid a window ahead for a finished download, and its channel
+    // (never asked to close) would hold the close up until its deadline.
+    bool closing = false;
+    // Every channel that has paid for this torrent (this run), with what our latest signed
+    // state pays its seller, at that seller's price. Kept after the connection leaves: what
+    // was signed is spent either way.
+    struct Paying {
+        Wei paid;
+        Wei price;
+    };
+    std::map<nitro::ChannelId, Paying> paying;
 };
 
 struct PaymentEngine::Closing {
@@ -161,6 +178,7 @@ void PaymentEngine::buy(const std::string& infoHash, BuyTerms terms)
         auto& t = torrents_[infoHash];
         if (!t) t = std::make_unique<Torrent>();
         t->terms = terms;
+        t->closing = false;
     });
 }
 
@@ -315,6 +333,7 @@ void PaymentEngine::proposeChannel(Peer& p)
     auto t = torrents_.find(p.torrent);
     if (t == torrents_.end()) return; // not buying this torrent
     Torrent& torrent = *t->second;
+    if (torrent.closing) return; // finished: this seller is not needed
     if (p.price > torrent.terms.maxPricePerMiB) {
         fail(p, ext::PeerErrorCode::unacceptable_terms,
              protocolError("price " + p.price.value().str() + " wei/MiB is above our maximum " +
@@ -367,7 +386,9 @@ void PaymentEngine::proposeChannel(Peer& p)
 void PaymentEngine::message(ext::PeerKey key, ext::Message msg)
 {
     Peer* p = find(key);
-    if (!p) return;
+    // A failed peer is being disconnected: what it sent before the close took effect (a
+    // proposal, a payment) is not acted on, or a refused peer could still open a channel.
+    if (!p || p->phase == Peer::Phase::failed) return;
     std::visit(
         [&](auto& m) {
             using M = std::decay_t<decltype(m)>;
@@ -492,7 +513,8 @@ void PaymentEngine::handleAccept(Peer& p, const ext::ChannelAccept& m)
                 return;
             }
             (void)store_.setChannelStatus(id, store::ChannelStatus::open);
-            if (!peer) return;
+            // The channel is funded either way; a peer that failed meanwhile is not paid.
+            if (!peer || peer->phase == Peer::Phase::failed) return;
             peer->phase = Peer::Phase::open;
             publish(*peer);
             maybePay(*peer);
@@ -516,6 +538,10 @@ void PaymentEngine::handlePayment(Peer& p, const ext::Payment& m, bool isFinal)
     if (p.funded) return acceptPayment(p, proposed, isFinal);
 
     // The first payment: the deposit must be on chain before any byte is granted.
+    if (p.waitingForFunds.size() >= max_payments_before_funding)
+        return fail(p, ext::PeerErrorCode::protocol_violation,
+                    protocolError("more than " + std::to_string(max_payments_before_funding) +
+                                  " payments before the deposit is confirmed"));
     p.waitingForFunds.emplace_back(std::move(proposed), isFinal);
     if (p.fundingCheck) return;
     p.fundingCheck = true;
@@ -525,6 +551,12 @@ void PaymentEngine::handlePayment(Peer& p, const ext::Payment& m, bool isFinal)
             Peer* peer = find(key);
             if (!peer) return;
             peer->fundingCheck = false;
+            // Failed while the chain answered (fail() has disconnected it): the deposit
+            // does not revive it, and its waiting payments are dropped unanswered.
+            if (peer->phase == Peer::Phase::failed) {
+                peer->waitingForFunds.clear();
+                return;
+            }
             if (!held) return fail(*peer, ext::PeerErrorCode::internal, held.error());
             if (*held < peer->terms->deposit)
                 return fail(*peer, ext::PeerErrorCode::overspend,
@@ -582,7 +614,7 @@ void PaymentEngine::acceptPayment(Peer& p, const nitro::SignedState& proposed, b
     if (!sent) return fail(p, ext::PeerErrorCode::internal, sent.error());
     const std::uint64_t covered = bytesForWei(next->paid(), p.price);
     if (spdlog::should_log(spdlog::level::debug)) {
-        const auto c = p.info.counters->snapshot();
+        const auto c = p.info.counters ? p.info.counters->snapshot() : ext::PeerCountersSnapshot{};
         spdlog::debug("engine: seller turn {} covers {} bytes; granted {} charged {} sent {} refused {}", next->turnNum(),
                       covered, c.creditGranted, c.creditCharged, c.payloadSent, c.requestsRefused);
     }
@@ -595,6 +627,33 @@ void PaymentEngine::acceptPayment(Peer& p, const nitro::SignedState& proposed, b
         std::lock_guard lock(summaryMutex_);
         paymentHandler_(summaries_[id], amount);
     }
+}
+
+// Buyer: the most the channel `self` may pay in total so that, with what the torrent's other
+// channels have signed, the torrent costs at most price x size + window x channels
+// (docs/protocol.md, section 5). Each channel keeps at most one window ahead of what it
+// received, but bytes can arrive twice (libtorrent's end game asks several sellers for the
+// last blocks): without this cap they would be paid on top of the bound.
+Wei PaymentEngine::paymentLimit(const Torrent& t, const nitro::ChannelId& self, const Wei& price) const
+{
+    if (t.terms.torrentBytes == 0) return Wei{};
+    const std::uint64_t maxBytes = std::numeric_limits<std::uint64_t>::max();
+    // The sellers paid: every channel that has paid something, and this one.
+    std::uint64_t channels = 1;
+    for (const auto& [id, c] : t.paying)
+        if (id != self && c.paid.value() > 0) ++channels;
+    const std::uint64_t windows = config_.creditWindow > maxBytes / channels ? maxBytes : config_.creditWindow * channels;
+    const std::uint64_t bytes = windows > maxBytes - t.terms.torrentBytes ? maxBytes : t.terms.torrentBytes + windows;
+    Wei limit = weiForBytes(bytes, price);
+    for (const auto& [id, c] : t.paying) {
+        if (id == self) continue;
+        // At another price, what that channel paid counts as the bytes it bought (rounded
+        // up) priced at ours.
+        const Wei theirs = c.price == price ? c.paid : weiForBytes(bytesForWei(c.paid, c.price) + 1, price);
+        if (theirs >= limit) return Wei{};
+        limit = limit - theirs;
+    }
+    return limit;
 }
 
 // Buyer: keep the credit window ahead of what has arrived, one payment in flight at a time.
@@ -616,19 +675,22 @@ void PaymentEngine::maybePay(Peer& p, bool stopped)
                                       : (target - credit) / config_.paymentIncrement * config_.paymentIncrement;
     Wei newPaid = weiForBytes(credit + buy, p.price);
     if (newPaid > p.view->total()) newPaid = p.view->total(); // the deposit is the limit
+    const nitro::ChannelId id = p.view->id();
+    auto torrent = torrents_.find(p.torrent);
+    if (torrent != torrents_.end()) newPaid = std::min(newPaid, paymentLimit(*torrent->second, id, p.price));
     if (newPaid <= p.view->paid()) return;                   // nothing left to pay with
     const Wei amount = newPaid - p.view->paid();
     if (spdlog::should_log(spdlog::level::debug)) {
-        const auto c = p.info.counters->snapshot();
+        const auto c = p.info.counters ? p.info.counters->snapshot() : ext::PeerCountersSnapshot{};
         spdlog::debug("engine: buyer pays {} for {} bytes (received {}, credit {}, stopped {}; requested {} rejected {})",
                       amount.toDecimal(), buy, p.received, credit, stopped, c.bytesRequested, c.bytesRejected);
     }
     auto proposal = nitro::makePayment(*p.view, amount, key_);
     if (!proposal) return fail(p, ext::PeerErrorCode::internal, proposal.error());
     // Our own signed state is stored before it leaves, so the ledger knows all we signed.
-    const nitro::ChannelId id = p.view->id();
     if (auto ok = persist([&] { return store_.appendSignedState(id, proposal->signedState()); }); !ok)
         return fail(p, ext::PeerErrorCode::internal, ok.error());
+    if (torrent != torrents_.end()) torrent->second->paying[id] = {newPaid, p.price};
     p.inflight = *proposal;
     ext::Payment msg;
     msg.channel = idBytes(id);
@@ -719,6 +781,7 @@ void PaymentEngine::closeChannels(const std::string& infoHash, std::chrono::mill
                                   std::function<void(std::vector<ChannelSummary>)> done)
 {
     boost::asio::post(ctx_, [this, infoHash, timeout, done = std::move(done)]() mutable {
+        if (auto t = torrents_.find(infoHash); t != torrents_.end()) t->second->closing = true;
         for (auto& [k, p] : peers_) {
             if (p->torrent != infoHash || p->weSell) continue;
             p->wantFinal = true;

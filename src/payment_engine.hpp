@@ -120,6 +120,7 @@ private:
     void acceptPayment(Peer& p, const pt::nitro::SignedState& proposed, bool isFinal);
     void handleCountersignature(Peer& p, std::uint64_t turn, const pt::ext::SignatureBytes& sig, bool isFinal);
     void maybePay(Peer& p, bool stopped = false);
+    [[nodiscard]] pt::Wei paymentLimit(const Torrent& t, const pt::nitro::ChannelId& self, const pt::Wei& price) const;
     void maybeFinalize(Peer& p);
     void fail(Peer& p, pt::ext::PeerErrorCode code, const pt::Error& why);
     void publish(const Peer& p);

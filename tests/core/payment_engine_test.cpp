@@ -14,6 +14,7 @@
 
 #include <boost/multiprecision/cpp_int.hpp>
 
+#include <future>
 #include <map>
 #include <mutex>
 #include <variant>
@@ -46,6 +47,13 @@ std::uint64_t bytesCovered(const Wei& paid)
 {
     using boost::multiprecision::uint512_t;
     return static_cast<std::uint64_t>(uint512_t(paid.value()) * (uint512_t(1) << 20) / uint512_t(price.value()));
+}
+
+// What `bytes` cost at the price, rounded up (the buyer's side of the rule).
+Wei cost(std::uint64_t bytes)
+{
+    using boost::multiprecision::uint512_t;
+    return Wei(U256((uint512_t(bytes) * uint512_t(price.value()) + ((1 << 20) - 1)) >> 20));
 }
 
 ext::ChannelIdBytes idBytes(const nitro::ChannelId& id)
@@ -233,7 +241,7 @@ struct TestBuyer {
     ext::ChannelProposal proposal(const nitro::ChannelTerms& t, const PrivateKey& signer) const
     {
         const nitro::State initial = must(nitro::makeInitialState(t));
-        return ext::ChannelProposal{idBytes(nitro::channelId(initial.fixed)), core_encode(initial),
+        return ext::ChannelProposal{idBytes(nitro::channelId(initial.fixed)), encodeWireState(initial),
                                     sigBytes(nitro::signState(initial, signer))};
     }
     ext::ChannelProposal proposal() const { return proposal(terms, key); }
@@ -252,13 +260,13 @@ struct TestBuyer {
 
     static ext::Payment message(const nitro::SignedState& s)
     {
-        return ext::Payment{idBytes(nitro::channelId(s.state.fixed)), core_encode(s.state),
+        return ext::Payment{idBytes(nitro::channelId(s.state.fixed)), encodeWireState(s.state),
                             sigBytes(*s.signatures[nitro::payer_index])};
     }
     // A state of our own making (any outcome), signed by `signer`.
     static ext::Payment message(const nitro::State& s, const PrivateKey& signer)
     {
-        return ext::Payment{idBytes(nitro::channelId(s.fixed)), core_encode(s), sigBytes(nitro::signState(s, signer))};
+        return ext::Payment{idBytes(nitro::channelId(s.fixed)), encodeWireState(s), sigBytes(nitro::signState(s, signer))};
     }
 
     void countersigned(const nitro::Proposal& sent, const ext::Countersignature& reply)
@@ -267,8 +275,6 @@ struct TestBuyer {
         r.signatures[nitro::beneficiary_index] = must(Signature::fromBytes65(reply.signature.view()));
         view.emplace(must(nitro::verifyCountersigned(sent, r)));
     }
-
-    static Bytes core_encode(const nitro::State& s) { return encodeWireState(s); }
 
     ext::PeerKey peer;
     PrivateKey key;
@@ -280,15 +286,15 @@ struct TestBuyer {
 
 class SellerEngine : public ::testing::Test {
 protected:
-    SellerEngine() : sellerKey(newKey())
+    SellerEngine() : nodeKey(newKey())
     {
         store.emplace(must(store::Store::open(dir / "wallet.db")));
         EngineConfig config;
         config.chainId = chain_id;
-        config.adjudicator = must(Address::fromHex("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"));
+        config.adjudicator = adjudicator;
         config.challengeDuration = challenge_duration;
         control = std::make_shared<RecordingControl>();
-        engine = std::make_unique<PaymentEngine>(config, sellerKey, *store, chain);
+        engine = std::make_unique<PaymentEngine>(config, nodeKey, *store, chain);
         engine->attach(control);
     }
     ~SellerEngine() override { engine.reset(); }
@@ -312,7 +318,7 @@ protected:
     // Joins, proposes, and (unless told otherwise) funds the channel on chain.
     TestBuyer openChannel(std::uint64_t key, bool fund = true)
     {
-        TestBuyer b(ext::PeerKey{key}, sellerKey.address());
+        TestBuyer b(ext::PeerKey{key}, nodeKey.address());
         join(b);
         deliver(b.peer, b.proposal());
         const auto accepts = control->sentTo<ext::ChannelAccept>(b.peer);
@@ -373,7 +379,8 @@ protected:
     }
 
     TempDir dir;
-    PrivateKey sellerKey;
+    const Address adjudicator = must(Address::fromHex("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"));
+    PrivateKey nodeKey; // the engine's own key
     std::optional<store::Store> store;
     MemoryChain chain;
     std::shared_ptr<RecordingControl> control;
@@ -441,8 +448,16 @@ TEST_F(SellerEngine, GrantsExactlyWhatEachPaymentCoversOnceTheStateIsDurable)
         grantsBefore = seen.size();
     }
     EXPECT_EQ(chain.holdingsQueries(), 1) << "the deposit is checked once, before the first grant";
-    // The first payment (1 wei) covers no byte, and no grant of 0 bytes is made.
-    EXPECT_EQ(seen.size(), amounts.size() - 1);
+    // One grant per payment that raised the bytes covered (the first, 1 wei, covers none;
+    // the last, 5 wei, only adds to the fraction of a byte left over), none of 0 bytes.
+    std::size_t raises = 0;
+    Wei cumulative;
+    for (const Wei& a : amounts) {
+        if (bytesCovered(cumulative + a) > bytesCovered(cumulative)) ++raises;
+        cumulative = cumulative + a;
+    }
+    EXPECT_EQ(raises, amounts.size() - 2);
+    EXPECT_EQ(seen.size(), raises);
     for (const auto& s : seen) EXPECT_GT(s.bytes, 0u);
 
     // Paying the rest of the deposit, then the final state: the seller countersigns it.
@@ -481,7 +496,7 @@ TEST_F(SellerEngine, RefusesAPaymentSignedByAnotherKey)
 TEST_F(SellerEngine, RefusesAProposalSignedByAnotherKey)
 {
     TestBuyer honest = openChannel(1);
-    TestBuyer evil(ext::PeerKey{2}, sellerKey.address());
+    TestBuyer evil(ext::PeerKey{2}, nodeKey.address());
     join(evil);
     deliver(evil.peer, evil.proposal(evil.terms, newKey()));
 
@@ -566,7 +581,7 @@ TEST_F(SellerEngine, RefusesAPaymentForAnUnknownChannel)
     const std::size_t channels = channelCount();
 
     // A payment on a connection that never proposed: a channel of the buyer's own making.
-    TestBuyer stranger(ext::PeerKey{2}, sellerKey.address());
+    TestBuyer stranger(ext::PeerKey{2}, nodeKey.address());
     join(stranger);
     nitro::State s = must(nitro::makeInitialState(stranger.terms));
     s.turnNum = 1;
@@ -619,7 +634,7 @@ TEST_F(SellerEngine, RefusesProposalsNotOnItsTerms)
     std::uint64_t key = 10;
     auto refused = [&](const char* what, const std::function<void(nitro::ChannelTerms&)>& change) {
         SCOPED_TRACE(what);
-        TestBuyer evil(ext::PeerKey{key++}, sellerKey.address());
+        TestBuyer evil(ext::PeerKey{key++}, nodeKey.address());
         change(evil.terms);
         join(evil);
         deliver(evil.peer, evil.proposal());
@@ -628,7 +643,7 @@ TEST_F(SellerEngine, RefusesProposalsNotOnItsTerms)
         EXPECT_FALSE(channelRecord(evil.channelId()));
 
         // A proposal already on its way when the connection failed is not taken up.
-        TestBuyer fixedUp(evil.peer, sellerKey.address());
+        TestBuyer fixedUp(evil.peer, nodeKey.address());
         fixedUp.key = evil.key;
         fixedUp.terms.payer = evil.key.address();
         deliver(evil.peer, fixedUp.proposal());
@@ -653,7 +668,7 @@ TEST_F(SellerEngine, RefusesASecondProposalOnOneConnection)
     payHonestly(evil, Wei(U256(300'000'000)));
     const std::uint64_t granted = control->granted(evil.peer);
 
-    TestBuyer second(evil.peer, sellerKey.address());
+    TestBuyer second(evil.peer, nodeKey.address());
     second.key = evil.key;
     second.terms.payer = evil.key.address();
     deliver(evil.peer, second.proposal());
@@ -676,7 +691,7 @@ TEST_F(SellerEngine, GrantsNothingToAPeerThatFailedWhileItsDepositWasChecked)
 
     chain.deferHoldings();
     deliver(evil.peer, TestBuyer::message(evil.pay(Wei(U256(600'000'000))).signedState()));
-    TestBuyer second(evil.peer, sellerKey.address());
+    TestBuyer second(evil.peer, nodeKey.address());
     second.key = evil.key;
     second.terms.payer = evil.key.address();
     deliver(evil.peer, second.proposal());
@@ -711,6 +726,154 @@ TEST_F(SellerEngine, BoundsThePaymentsWaitingForTheDeposit)
     EXPECT_EQ(control->granted(evil.peer), 0u);
     EXPECT_EQ(latest(evil.channelId())->state.turnNum, 0u);
     expectHonestStillServed(honest);
+}
+
+// --- the engine as a buyer -----------------------------------------------------------------
+
+// A seller driven by the test: accepts the engine's proposal and countersigns its payments
+// with the wallet's payment channel rules.
+struct TestSeller {
+    explicit TestSeller(ext::PeerKey k) : peer(k), key(newKey()) {}
+
+    ext::PeerInfo info(const Address& adjudicator) const
+    {
+        ext::PeerInfo i;
+        i.key = peer;
+        i.infoHash.bytes.fill(0xcd);
+        i.endpoint = "192.0.2.2:" + std::to_string(static_cast<std::uint64_t>(peer));
+        i.outgoing = true;
+        i.remote.signer.bytes = key.address().bytes;
+        i.remote.chainId = chain_id;
+        i.remote.adjudicator.bytes = adjudicator.bytes;
+        i.remote.pricePerMiB = price; // it sells
+        i.counters = counters;
+        return i;
+    }
+
+    ext::ChannelAccept accept(const ext::ChannelProposal& m)
+    {
+        const nitro::State s = must(decodeWireState(m.state));
+        nitro::ChannelTerms t;
+        t.chainId = s.fixed.chainId;
+        t.beneficiary = s.fixed.participants.at(nitro::beneficiary_index);
+        t.payer = s.fixed.participants.at(nitro::payer_index);
+        t.channelNonce = s.fixed.channelNonce;
+        t.appDefinition = s.fixed.appDefinition;
+        t.challengeDuration = s.fixed.challengeDuration;
+        t.deposit = s.outcome.at(0).allocationItems.at(nitro::payer_index).amount;
+        const Signature mine = nitro::signState(s, key);
+        view.emplace(must(nitro::openChannel(t, {s, {mine, must(Signature::fromBytes65(m.signature.view()))}})));
+        return {m.channel, sigBytes(mine)};
+    }
+
+    ext::Countersignature countersign(const ext::Payment& m)
+    {
+        const nitro::SignedState s{must(decodeWireState(m.state)), {std::nullopt, must(Signature::fromBytes65(m.signature.view()))}};
+        view.emplace(must(nitro::countersign(must(nitro::validatePayment(*view, s)), key)));
+        return {m.channel, view->turnNum(), sigBytes(*view->latest().signatures[nitro::beneficiary_index])};
+    }
+
+    Wei paid() const { return view ? view->paid() : Wei{}; }
+
+    ext::PeerKey peer;
+    PrivateKey key;
+    std::optional<nitro::ChannelView> view;
+    std::shared_ptr<ext::PeerCounters> counters = std::make_shared<ext::PeerCounters>();
+    std::size_t proposalsSeen = 0;
+    std::size_t paymentsSeen = 0;
+};
+
+class BuyerEngine : public SellerEngine {
+protected:
+    const std::string torrent = "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"; // TestSeller's info-hash, in hex
+
+    // Answers what the engine sent each seller since the last call, until it sends nothing new.
+    void serve(std::vector<TestSeller*> sellers)
+    {
+        for (bool progress = true; progress;) {
+            progress = false;
+            for (TestSeller* s : sellers) {
+                const auto proposals = control->sentTo<ext::ChannelProposal>(s->peer);
+                for (; s->proposalsSeen < proposals.size(); ++s->proposalsSeen, progress = true)
+                    deliver(s->peer, s->accept(proposals[s->proposalsSeen]));
+                const auto payments = control->sentTo<ext::Payment>(s->peer);
+                for (; s->paymentsSeen < payments.size(); ++s->paymentsSeen, progress = true)
+                    deliver(s->peer, s->countersign(payments[s->paymentsSeen]));
+            }
+        }
+    }
+
+    void received(TestSeller& s, std::uint64_t bytes)
+    {
+        s.counters->payloadReceived.store(bytes);
+        engine->onPayloadReceived(s.peer, bytes);
+        settle();
+    }
+};
+
+// With bytes that arrive twice (libtorrent's end game asks several sellers for the last
+// blocks), paying each seller a window ahead of what it delivered would pay for the
+// duplicates on top: the whole torrent still costs at most price x size + window x sellers.
+TEST_F(BuyerEngine, PaysAtMostTheFileAndOneWindowPerSellerEvenForBytesReceivedTwice)
+{
+    const std::uint64_t size = 4 << 20;
+    const std::uint64_t window = 1 << 20; // EngineConfig's default credit window
+    engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), size});
+    TestSeller a(ext::PeerKey{1});
+    TestSeller b(ext::PeerKey{2});
+    engine->onPeerJoined(a.info(adjudicator));
+    engine->onPeerJoined(b.info(adjudicator));
+    settle();
+    serve({&a, &b});
+    ASSERT_TRUE(a.view && b.view) << "both channels open";
+    EXPECT_EQ(a.paid(), cost(window)) << "a window ahead of nothing received";
+    EXPECT_EQ(b.paid(), cost(window));
+
+    // `a` delivers three quarters of the file, `b` the rest and a quarter MiB that `a` had
+    // already delivered.
+    received(a, 3 << 20);
+    serve({&a, &b});
+    EXPECT_EQ(a.paid(), cost((3 << 20) + window)) << "a window ahead of what it delivered";
+    received(b, (1 << 20) + (1 << 18));
+    serve({&a, &b});
+
+    EXPECT_LE(a.paid() + b.paid(), cost(size) + cost(window) + cost(window));
+    EXPECT_GE(b.paid(), cost(size - (3 << 20))) << "what b delivered of the file is paid for";
+    EXPECT_TRUE(control->disconnects(a.peer).empty());
+    EXPECT_TRUE(control->disconnects(b.peer).empty());
+}
+
+// A seller that joins once the download is being closed gets no channel (and no payment
+// ahead for a finished file), and does not hold the close up.
+TEST_F(BuyerEngine, OpensNoChannelOnceTheDownloadIsClosing)
+{
+    engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 4 << 20});
+    TestSeller early(ext::PeerKey{1});
+    engine->onPeerJoined(early.info(adjudicator));
+    settle();
+    serve({&early});
+    ASSERT_TRUE(early.view);
+
+    std::promise<std::vector<ChannelSummary>> closed;
+    engine->closeChannels(torrent, std::chrono::seconds(10), [&](std::vector<ChannelSummary> s) { closed.set_value(std::move(s)); });
+    TestSeller late(ext::PeerKey{2});
+    engine->onPeerJoined(late.info(adjudicator));
+    settle();
+    EXPECT_TRUE(control->sentTo<ext::ChannelProposal>(late.peer).empty());
+    EXPECT_TRUE(control->sentTo<ext::Payment>(late.peer).empty());
+
+    // The early seller countersigns the final state; the buyer concludes (in memory) and
+    // the close completes well before its deadline.
+    const auto finals = control->sentTo<ext::FinalState>(early.peer);
+    ASSERT_EQ(finals.size(), 1u);
+    const auto cs = early.countersign(ext::Payment{finals[0].channel, finals[0].state, finals[0].signature});
+    EXPECT_TRUE(early.view->isFinal());
+    deliver(early.peer, ext::FinalCountersignature{cs.channel, cs.turn, cs.signature});
+    auto result = closed.get_future();
+    ASSERT_EQ(result.wait_for(std::chrono::seconds(3)), std::future_status::ready);
+    const auto summaries = result.get();
+    ASSERT_EQ(summaries.size(), 1u);
+    EXPECT_EQ(summaries[0].status, "closed") << summaries[0].error;
 }
 
 } // namespace
