@@ -6,6 +6,7 @@
 #include <libtorrent/bdecode.hpp>
 #include <libtorrent/entry.hpp>
 #include <libtorrent/operations.hpp>
+#include <libtorrent/peer_connection.hpp>
 
 #include <boost/system/error_code.hpp>
 
@@ -161,6 +162,16 @@ bool PeerGate::on_extension_handshake(lt::bdecode_node const& handshake)
 
     remoteTerms_ = *terms;
     joined_ = true;
+    // libtorrent leaves Nagle's algorithm on. Payments and countersignatures are a few
+    // hundred bytes, and they matter most when the data stream has paused (a STOP): then
+    // Nagle holds them until the peer's delayed ACK, 40 ms on Linux. Measured by `bench
+    // transfer`: a 40-45 ms payment round trip instead of 1-2 ms, and paid downloads at a
+    // fifth of the unpaid speed (docs/benchmarks.md, "Transfer"). get_socket() is inline.
+    const lt::peer_connection_handle& base = connection_;
+    if (auto pc = base.native_handle(); pc && !connection_.is_disconnecting()) {
+        lt::error_code ignored; // a uTP or proxied socket has no such option: nothing to do
+        pc->get_socket().set_option(lt::tcp::no_delay(true), ignored);
+    }
     PeerInfo info;
     info.key = key_;
     info.infoHash = infoHash_;
