@@ -273,6 +273,33 @@ Status PaymentEngine::persist(const std::function<Status()>& writes)
     return tx->commit();
 }
 
+// One commit for a state both sides signed: the state (the seller stores it whole; the buyer
+// stored its own signed proposal before sending it and adds the countersignature), the
+// ledger entry, and the closing status for a final state.
+Status PaymentEngine::persistAgreed(const Peer& p, const nitro::SignedState& agreed, const Wei& amount,
+                                    store::PaymentDirection direction, bool isFinal)
+{
+    const nitro::ChannelId id = nitro::channelId(agreed.state.fixed);
+    return persist([&]() -> Status {
+        auto stored = direction == store::PaymentDirection::received ? store_.appendSignedState(id, agreed)
+                                                                     : store_.addSignatures(id, agreed);
+        if (!stored) return stored;
+        if (amount.value() > 0) {
+            store::PaymentRecord rec;
+            rec.channelId = id;
+            rec.turnNum = agreed.state.turnNum;
+            rec.amount = amount;
+            rec.direction = direction;
+            rec.torrent = p.torrent;
+            rec.peer = p.info.endpoint;
+            rec.timeMs = nowMs();
+            if (auto r = store_.recordPayment(rec); !r) return r;
+        }
+        if (isFinal) return store_.setChannelStatus(id, store::ChannelStatus::closing);
+        return Status{};
+    });
+}
+
 void PaymentEngine::fail(Peer& p, ext::PeerErrorCode code, const Error& why)
 {
     p.phase = Peer::Phase::failed;
@@ -583,23 +610,7 @@ void PaymentEngine::acceptPayment(Peer& p, const nitro::SignedState& proposed, b
     if (!next) return fail(p, ext::PeerErrorCode::internal, next.error());
     const nitro::ChannelId id = next->id();
     const Wei amount = valid->paid();
-    if (auto ok = persist([&]() -> Status {
-            if (auto r = store_.appendSignedState(id, next->latest()); !r) return r;
-            if (amount.value() > 0) {
-                store::PaymentRecord rec;
-                rec.channelId = id;
-                rec.turnNum = next->turnNum();
-                rec.amount = amount;
-                rec.direction = store::PaymentDirection::received;
-                rec.torrent = p.torrent;
-                rec.peer = p.info.endpoint;
-                rec.timeMs = nowMs();
-                if (auto r = store_.recordPayment(rec); !r) return r;
-            }
-            if (isFinal) return store_.setChannelStatus(id, store::ChannelStatus::closing);
-            return Status{};
-        });
-        !ok)
+    if (auto ok = persistAgreed(p, next->latest(), amount, store::PaymentDirection::received, isFinal); !ok)
         return fail(p, ext::PeerErrorCode::internal, ok.error());
 
     p.view = *next;
@@ -714,23 +725,7 @@ void PaymentEngine::handleCountersignature(Peer& p, std::uint64_t turn, const ex
     if (!next) return fail(p, peerCodeFor(next.error()), next.error());
     const nitro::ChannelId id = next->id();
     const Wei amount = p.inflight->amount();
-    if (auto ok = persist([&]() -> Status {
-            if (auto r = store_.addSignatures(id, next->latest()); !r) return r;
-            if (amount.value() > 0) {
-                store::PaymentRecord rec;
-                rec.channelId = id;
-                rec.turnNum = next->turnNum();
-                rec.amount = amount;
-                rec.direction = store::PaymentDirection::sent;
-                rec.torrent = p.torrent;
-                rec.peer = p.info.endpoint;
-                rec.timeMs = nowMs();
-                if (auto r = store_.recordPayment(rec); !r) return r;
-            }
-            if (isFinal) return store_.setChannelStatus(id, store::ChannelStatus::closing);
-            return Status{};
-        });
-        !ok)
+    if (auto ok = persistAgreed(p, next->latest(), amount, store::PaymentDirection::sent, isFinal); !ok)
         return fail(p, ext::PeerErrorCode::internal, ok.error());
     p.view = *next;
     p.inflight.reset();

@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include "wallet/store/records.hpp"
+
 namespace pt::store {
 class Store;
 }
@@ -127,6 +129,8 @@ private:
     void checkClosings();
     Peer* find(pt::ext::PeerKey key);
     [[nodiscard]] pt::Status persist(const std::function<pt::Status()>& writes);
+    [[nodiscard]] pt::Status persistAgreed(const Peer& p, const pt::nitro::SignedState& agreed, const pt::Wei& amount,
+                                           pt::store::PaymentDirection direction, bool isFinal);
 
     EngineConfig config_;
     pt::PrivateKey key_;
