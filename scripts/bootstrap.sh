@@ -20,6 +20,7 @@ apt_packages=(
   qt6-base-dev xvfb xauth
   nodejs npm
   python3-libtorrent transmission-cli aria2
+  python3-matplotlib  # scripts/plot_transfer.py (the benchmark plot in docs/)
 )
 
 missing=()

@@ -26,6 +26,7 @@ enum class TransferBenchError {
     io,               // the scratch directory or the test file could not be written
     seeder_failed,    // the seeder process did not start, or said something unexpected
     download_failed,  // a download did not finish, or a paid one did not pay
+    cancelled,        // TransferBenchOptions::cancelled said so
 };
 const std::error_category& transferBenchErrorCategory() noexcept;
 inline std::error_code make_error_code(TransferBenchError e) noexcept
@@ -37,8 +38,9 @@ struct TransferBenchOptions {
     std::uint64_t size = std::uint64_t{1} << 30; // of the file transferred (1 GiB)
     // Payment increments measured, in bytes' worth (each at least 16 KiB).
     std::vector<std::uint64_t> increments{16 << 10, 64 << 10, 256 << 10, 1 << 20};
-    // The downloader's credit window; a run whose increment is larger uses the increment
-    // (a window must hold one increment).
+    // The downloader's credit window. A run whose increment is not smaller uses twice the
+    // increment (effectiveWindow): with window == increment the buyer pays only once its
+    // credit is used up, and the engine can then wait forever (docs/benchmarks.md, "Transfer").
     std::uint64_t creditWindow = 1 << 20;
     // Each round downloads the free torrent, then the paid one at every increment; the
     // figures are medians over the rounds.
@@ -54,6 +56,9 @@ struct TransferBenchOptions {
     std::chrono::seconds runTimeout{900};              // one download, start to finish
     // Progress lines for a terminal ("seeding...", "paid 256 KiB: ..."); none when empty.
     std::function<void(const std::string&)> progress;
+    // Polled while the benchmark waits (Ctrl-C): true ends it early, with everything it
+    // started stopped and its directory removed, and an error.
+    std::function<bool()> cancelled;
 };
 
 // One configuration (free, or paid at one increment), over the rounds.
@@ -82,6 +87,7 @@ struct TransferBenchReport {
     std::uint64_t size = 0;
     pt::Wei pricePerMiB;
     int rounds = 0;
+    std::uint64_t creditWindow = 0; // as asked for (each paid run has the one it used)
     TransferRun unpaid;
     std::vector<TransferRun> paid; // in the order of the options' increments
     // Median and worst over every paid download.
@@ -101,6 +107,10 @@ struct TransferBenchReport {
     [[nodiscard]] const TransferRun* paidAt(std::uint64_t increment) const;
 };
 
+// The credit window a paid run at `increment` uses: `window` if the increment is smaller,
+// else two increments.
+[[nodiscard]] std::uint64_t effectiveWindow(std::uint64_t window, std::uint64_t increment) noexcept;
+
 [[nodiscard]] pt::Result<TransferBenchReport> runTransferBench(const TransferBenchOptions& options);
 [[nodiscard]] nlohmann::json toJson(const TransferBenchReport& report);
 
@@ -118,7 +128,7 @@ struct TransferSeederOptions {
 // Opens a node on the embedded chain (tuned, loopback only), seeds both files, and once both
 // seed writes one JSON line to `out`:
 //   {"event":"seeding","port":N,"chain":{"rpc","chainId","adjudicator"},
-//    "free":{"infoHash","torrent"},"paid":{"infoHash","torrent","magnet"}}
+//    "free":{"infoHash","magnet"},"paid":{"infoHash","magnet"}}
 // then seeds until keepRunning() returns false (polled every 100 ms).
 [[nodiscard]] pt::Status runTransferSeeder(const TransferSeederOptions& options, std::ostream& out,
                                            const std::function<bool()>& keepRunning);
