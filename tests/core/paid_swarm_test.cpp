@@ -3,6 +3,8 @@
 // real NitroAdjudicator. The first node starts the chain; the others use it by RPC.
 #include "paytorrent/node.hpp"
 
+#include "support/files.hpp"
+#include "support/paid_nodes.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -15,66 +17,12 @@
 
 using namespace paytorrent;
 using pt::Wei;
-using pt::test::TempDir;
+using namespace pt::test;
 
 namespace {
 
-constexpr std::uint64_t mib = 1 << 20;
 // The nodes' default credit window (NodeOptions::creditWindow), restated by the bound.
 constexpr std::uint64_t credit_window = 1 * mib;
-
-NodeOptions nodeOptions(const std::filesystem::path& dir)
-{
-    NodeOptions o;
-    o.dataDir = DataDir{dir};
-    o.password = "test password";
-    o.listen = "127.0.0.1:0";
-    o.localOnly = true;
-    o.scryptN = 1024; // tests only: a fast keystore
-    o.challengeDuration = 60;
-    return o;
-}
-
-// A node on the chain `first` started.
-NodeOptions joinChain(const std::filesystem::path& dir, const Node& first)
-{
-    NodeOptions o = nodeOptions(dir);
-    o.chainRpc = first.chain().rpc;
-    o.adjudicator = first.chain().adjudicator;
-    return o;
-}
-
-std::string writeRandomFile(const std::filesystem::path& p, std::size_t size, unsigned seed)
-{
-    std::mt19937_64 rng(seed);
-    std::string data(size, '\0');
-    for (auto& c : data) c = static_cast<char>(rng());
-    std::ofstream(p, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
-    return data;
-}
-
-std::string readFile(const std::filesystem::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-template <class Pred>
-bool waitFor(Pred pred, std::chrono::milliseconds limit)
-{
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return pred();
-}
-
-// price x bytes / 2^20, rounded up: what `bytes` cost at `price` wei per MiB.
-Wei cost(std::uint64_t bytes, const Wei& price)
-{
-    return Wei(pt::U256((boost::multiprecision::uint512_t(bytes) * price.value() + (mib - 1)) / mib));
-}
 
 // floor(paid x 2^20 / price): the bytes a seller may serve for `paid` (docs/protocol.md, section 4).
 std::uint64_t bytesPaidFor(const Wei& paid, const Wei& price)

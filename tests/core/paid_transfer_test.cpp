@@ -4,6 +4,7 @@
 #include "paytorrent/node.hpp"
 
 #include "support/files.hpp"
+#include "support/paid_nodes.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -14,34 +15,8 @@
 
 using namespace paytorrent;
 using pt::Wei;
-using pt::test::TempDir;
-using pt::test::readFile;
-using pt::test::waitFor;
-using pt::test::writeRandomFile;
+using namespace pt::test;
 
-namespace {
-
-constexpr std::uint64_t mib = 1 << 20;
-
-NodeOptions nodeOptions(const std::filesystem::path& dir)
-{
-    NodeOptions o;
-    o.dataDir = DataDir{dir};
-    o.password = "test password";
-    o.listen = "127.0.0.1:0";
-    o.localOnly = true;
-    o.scryptN = 1024; // tests only: a fast keystore
-    o.challengeDuration = 60;
-    return o;
-}
-
-// price x bytes / 2^20, rounded up: what `bytes` cost at `price` wei per MiB.
-Wei cost(std::uint64_t bytes, const Wei& price)
-{
-    return Wei(pt::U256((boost::multiprecision::uint512_t(bytes) * price.value() + (mib - 1)) / mib));
-}
-
-} // namespace
 
 TEST(PaidTransfer, OneSeederOneDownloaderPaysWithinTheBoundAndSettlesOnChain)
 {
