@@ -11,6 +11,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 namespace pt::ext {
@@ -101,6 +102,12 @@ void PeerGate::add_handshake(lt::entry& handshake)
                                    static_cast<std::ptrdiff_t>(encoded->size()));
     lt::bdecode_node node = lt::bdecode(raw, ec);
     if (!ec) handshake[lt::string_view(terms_key.data(), terms_key.size())] = node;
+    // libtorrent filled "reqq" with its session-wide limit; for a paid torrent, ask for no
+    // more outstanding requests than the buyer's prepaid credit covers.
+    if (selling()) {
+        const std::uint64_t q = paidRequestQueue(ours.creditWindow, ours.paymentIncrement);
+        handshake["reqq"] = static_cast<std::int64_t>(q);
+    }
 }
 
 bool PeerGate::on_handshake(lt::span<char const> reservedBits)
@@ -314,7 +321,7 @@ void PeerGate::sent_reject_request(lt::peer_request const& request)
 void PeerGate::restartIfCredit()
 {
     restartPosted_ = false;
-    if (closing_ || !stopped_ || account_.available() < min_payment_increment) return;
+    if (closing_ || !stopped_ || account_.available() < std::max(state_->node.paymentIncrement, min_payment_increment)) return;
     stopped_ = false;
     sendMessage(Start{account_.available()});
     if (connectionAlive() && connection_.is_choked()) connection_.maybe_unchoke_this_peer();

@@ -52,6 +52,21 @@ inline constexpr std::uint64_t min_payment_increment = 16 * 1024;
 // No peer may ask to be trusted with more than this much unpaid data, or offer to prepay
 // more: it bounds each side's exposure to one peer.
 inline constexpr std::uint64_t max_credit_window = std::uint64_t{1} << 30;
+// The request queue a seller advertises to a buyer of a paid torrent in BEP 10's "reqq"
+// (docs/protocol.md, section 4). A seller charges credit when it accepts a request, so a
+// buyer's outstanding requests use up prepaid credit before any byte arrives; libtorrent,
+// like most clients, keeps as many requests outstanding as the remote's reqq allows (2,000
+// by default). Half of what a buyer keeps prepaid beyond one increment leaves the other
+// half for the payment on its way.
+[[nodiscard]] constexpr std::uint64_t paidRequestQueue(std::uint64_t creditWindow, std::uint64_t paymentIncrement) noexcept
+{
+    constexpr std::uint64_t block = 16 * 1024;
+    constexpr std::uint64_t least = 4;
+    const std::uint64_t spare = creditWindow > paymentIncrement ? creditWindow - paymentIncrement : 0;
+    const std::uint64_t blocks = spare / 2 / block;
+    return blocks < least ? least : blocks;
+}
+
 // Integers on the wire are bencoded; libtorrent decodes them as int64.
 inline constexpr std::uint64_t max_wire_integer = (std::uint64_t{1} << 63) - 1;
 

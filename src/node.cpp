@@ -326,18 +326,13 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
     sc.highThroughput = impl->options.highThroughput;
     if (impl->options.localOnly) sc.enableDht = sc.enableLsd = sc.enableUpnp = sc.enableUtp = false;
     sc.plugins.push_back(impl->paid->sessionPlugin());
-    const std::uint64_t window = impl->options.creditWindow;
-    const std::uint64_t increment = impl->options.paymentIncrement;
-    sc.tune = [window, increment](libtorrent::settings_pack& p) {
+    sc.tune = [](libtorrent::settings_pack& p) {
         ext::applyPaidSellerSettings(p);
-        // A buyer keeps fewer requests outstanding than the credit it pays ahead covers
-        // (at least window - increment), with half of that as margin for payments in
-        // flight, so a seller rarely has to refuse (and STOP) a paying peer.
-        const int blocks = static_cast<int>(std::max<std::uint64_t>(4, (window - increment) / 2 / (16 * 1024)));
+        // A buyer's outstanding requests to a paid seller are bounded by the queue that
+        // seller advertises ("reqq", docs/protocol.md section 4), which libtorrent obeys.
         // Two seeds normally drop their connection at once; a buyer that just finished still
         // needs it to exchange the final state with each seller.
         p.set_bool(libtorrent::settings_pack::close_redundant_connections, false);
-        p.set_int(libtorrent::settings_pack::max_out_request_queue, blocks);
     };
     Impl* raw = impl.get();
     sc.beforeResume = [raw](const std::string& ih) { raw->declare(ih); };

@@ -3,6 +3,7 @@
 // engine: it "pays" with opaque blobs and grants credit in fixed increments. These tests
 // exercise the gate, not the wallet.
 #include "extension/paid_streaming.hpp"
+#include "extension/protocol.hpp"
 #include "extension/wire.hpp"
 #include "support/temp_dir.hpp"
 
@@ -373,11 +374,21 @@ protected:
 // The seller never sends a byte that is not covered by granted credit: checked at every
 // sample during the transfer against the plugin's counters, and at the end against
 // libtorrent's own upload count and the test engine's total of grants.
+//
+// The seller advertises a request queue ("reqq") that its credit window covers; libtorrent
+// keeps that many requests outstanding and no more (it would otherwise keep 2,000, and each
+// STOP would refuse them all). Checked at every sample on the buyer's counters.
 void runPaidDownload(Node& seller, Node& buyer, lt::torrent_handle seed, lt::torrent_handle leech)
 {
     bool invariantHeld = true;
+    std::uint64_t mostOutstanding = 0;
     const bool finished = waitFor(
         [&] {
+            for (const auto& c : buyer.engine->counters()) {
+                const std::uint64_t requested = c->bytesRequested.load();
+                const std::uint64_t done = c->payloadReceived.load() + c->bytesRejected.load();
+                if (requested > done) mostOutstanding = std::max(mostOutstanding, requested - done);
+            }
             for (const auto& c : seller.engine->counters())
                 if (c->payloadSent.load() > c->creditGranted.load()) invariantHeld = false;
             if (static_cast<std::uint64_t>(seed.status().total_payload_upload) > seller.engine->granted_.load())
@@ -387,6 +398,8 @@ void runPaidDownload(Node& seller, Node& buyer, lt::torrent_handle seed, lt::tor
         20s);
     EXPECT_TRUE(finished) << "downloaded " << leech.status().total_wanted_done << " of " << kFileBytes;
     EXPECT_TRUE(invariantHeld);
+    EXPECT_GT(mostOutstanding, 0u);
+    EXPECT_LE(mostOutstanding, paidRequestQueue(kWindow, kIncrement) * 16 * 1024);
     EXPECT_LE(static_cast<std::uint64_t>(seed.status().total_payload_upload), seller.engine->granted_.load());
     EXPECT_GE(seller.engine->granted_.load(), kFileBytes);
     // Every charged request was either sent or refunded: no credit leaks either way.
@@ -416,6 +429,12 @@ TEST_F(PaidStreamingLoopback, PaidDownloadCompletesWhenPayingOnStop)
     EXPECT_GT(buyer.engine->stopsReceived_.load(), 1);
     EXPECT_GT(buyer.engine->startsReceived_.load(), 0);
     EXPECT_GT(seller.engine->exhausted_.load(), 0);
+    // Each STOP refuses at most the advertised queue (what the buyer had outstanding), not
+    // the thousands a buyer without the limit re-requests after every START.
+    const auto counters = seller.engine->counters();
+    ASSERT_EQ(counters.size(), 1u);
+    EXPECT_LE(counters[0]->requestsRefused.load(),
+              static_cast<std::uint64_t>(buyer.engine->stopsReceived_.load()) * paidRequestQueue(kWindow, kIncrement));
 }
 
 TEST_F(PaidStreamingLoopback, PaidDownloadCompletesWhenPayingAhead)
