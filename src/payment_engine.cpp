@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 
 #include <chrono>
+#include <deque>
 #include <future>
 #include <random>
 
@@ -26,8 +27,9 @@ constexpr std::uint64_t mib = std::uint64_t{1} << 20;
 // challenge) up to 30 days (the longest it agrees to wait for its money).
 constexpr std::uint64_t max_challenge_duration = 30ull * 24 * 3600;
 // Payments a seller holds while it checks the deposit on chain. An honest buyer pays only
-// after its deposit is confirmed and keeps one payment in flight, so it never has more than
-// one waiting; the rest is room for a final state. More is a peer flooding us, and is refused
+// after its deposit is confirmed, and pays again only for bytes received, which the seller
+// grants only after the check: it never has more than one waiting; the rest is room for a
+// final state. More is a peer flooding us, and is refused
 // rather than queued without bound.
 constexpr std::size_t max_payments_before_funding = 4;
 
@@ -109,7 +111,8 @@ struct PaymentEngine::Peer {
     std::vector<std::pair<nitro::SignedState, bool>> waitingForFunds; // payments before the deposit is seen
     std::uint64_t granted = 0;
     // Buyer side.
-    std::optional<nitro::Proposal> inflight;
+    std::deque<nitro::Proposal> inflight; // sent, not yet countersigned, oldest first
+    bool stopped = false;                 // STOP(payment_needed) received, no START since
     bool wantFinal = false;
     std::uint64_t received = 0;
     std::string error;
@@ -273,31 +276,69 @@ Status PaymentEngine::persist(const std::function<Status()>& writes)
     return tx->commit();
 }
 
-// One commit for a state both sides signed: the state (the seller stores it whole; the buyer
+// Group commit: the writes of every event handled since the last flush go into one
+// transaction, so one fsync covers them all; each unit's `then` (its sends, grants and
+// chain calls) runs only after that commit. When the engine is busy, more events queue up
+// during a commit, and the next flush covers them all: the cost per payment falls as the
+// load grows. If the batch fails, each unit is retried in a transaction of its own, so one
+// unit's failure is its own.
+void PaymentEngine::commitLater(std::function<Status()> writes, std::function<void(const Status&)> then)
+{
+    pending_.push_back({std::move(writes), std::move(then)});
+    if (flushPosted_) return;
+    flushPosted_ = true;
+    boost::asio::post(ctx_, [this] { flush(); });
+}
+
+void PaymentEngine::flush()
+{
+    flushPosted_ = false;
+    std::vector<PendingCommit> batch = std::move(pending_);
+    pending_.clear();
+    if (batch.empty()) return;
+    std::vector<Status> results(batch.size());
+    bool committed = false;
+    if (auto tx = store_.begin()) {
+        bool written = true;
+        for (auto& unit : batch)
+            if (!unit.writes()) {
+                written = false;
+                break;
+            }
+        committed = written && tx->commit();
+    } // not committed: the transaction rolls back here
+    if (!committed)
+        for (std::size_t i = 0; i < batch.size(); ++i) results[i] = persist(batch[i].writes);
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].then(results[i]);
+}
+
+// The writes for a state both sides signed: the state (the seller stores it whole; the buyer
 // stored its own signed proposal before sending it and adds the countersignature), the
 // ledger entry, and the closing status for a final state.
-Status PaymentEngine::persistAgreed(const Peer& p, const nitro::SignedState& agreed, const Wei& amount,
-                                    store::PaymentDirection direction, bool isFinal)
+std::function<Status()> PaymentEngine::agreedWrites(const Peer& p, const nitro::SignedState& agreed, const Wei& amount,
+                                                    store::PaymentDirection direction, bool isFinal)
 {
     const nitro::ChannelId id = nitro::channelId(agreed.state.fixed);
-    return persist([&]() -> Status {
-        auto stored = direction == store::PaymentDirection::received ? store_.appendSignedState(id, agreed)
-                                                                     : store_.addSignatures(id, agreed);
+    store::PaymentRecord rec;
+    rec.channelId = id;
+    rec.turnNum = agreed.state.turnNum;
+    rec.amount = amount;
+    rec.direction = direction;
+    rec.torrent = p.torrent;
+    rec.peer = p.info.endpoint;
+    rec.timeMs = nowMs();
+    if (p.info.counters)
+        rec.bytes = p.weSell ? p.info.counters->payloadSent.load() : std::max(p.received, p.info.counters->payloadReceived.load());
+    return [this, id, agreed, rec, isFinal]() -> Status {
+        auto stored = rec.direction == store::PaymentDirection::received ? store_.appendSignedState(id, agreed)
+                                                                         : store_.addSignatures(id, agreed);
         if (!stored) return stored;
-        if (amount.value() > 0) {
-            store::PaymentRecord rec;
-            rec.channelId = id;
-            rec.turnNum = agreed.state.turnNum;
-            rec.amount = amount;
-            rec.direction = direction;
-            rec.torrent = p.torrent;
-            rec.peer = p.info.endpoint;
-            rec.timeMs = nowMs();
+        // A final state that moves no money still records the bytes the channel carried.
+        if (rec.amount.value() > 0 || isFinal)
             if (auto r = store_.recordPayment(rec); !r) return r;
-        }
         if (isFinal) return store_.setChannelStatus(id, store::ChannelStatus::closing);
         return Status{};
-    });
+    };
 }
 
 void PaymentEngine::fail(Peer& p, ext::PeerErrorCode code, const Error& why)
@@ -431,12 +472,18 @@ void PaymentEngine::message(ext::PeerKey key, ext::Message msg)
             }
             else if constexpr (std::is_same_v<M, ext::Stop>) {
                 // The seller ran out of credit before our pay-ahead caught up: top up to the
-                // full window at once (not waiting for a whole increment), or nothing would
-                // arrive to trigger the next payment.
+                // full window at once (not waiting for a whole increment), and keep doing so
+                // until START, or nothing might arrive to trigger the next payment.
                 spdlog::debug("engine: STOP({}) from {}", ext::toString(m.reason), p->info.endpoint);
-                if (m.reason == ext::StopReason::payment_needed) maybePay(*p, true);
+                if (m.reason == ext::StopReason::payment_needed) {
+                    p->stopped = true;
+                    maybePay(*p);
+                }
             }
-            // START needs nothing: the extension requests again on its own.
+            else if constexpr (std::is_same_v<M, ext::Start>) {
+                // The extension requests again on its own.
+                p->stopped = false;
+            }
         },
         msg);
 }
@@ -601,6 +648,8 @@ void PaymentEngine::handlePayment(Peer& p, const ext::Payment& m, bool isFinal)
 }
 
 // Seller: validate, countersign, store, and only then answer and grant the bytes paid for.
+// The view moves on at once, so a payment already behind this one validates against it;
+// nothing leaves before the commit.
 void PaymentEngine::acceptPayment(Peer& p, const nitro::SignedState& proposed, bool isFinal)
 {
     if (p.phase == Peer::Phase::failed) return;
@@ -608,25 +657,31 @@ void PaymentEngine::acceptPayment(Peer& p, const nitro::SignedState& proposed, b
     if (!valid) return fail(p, peerCodeFor(valid.error()), valid.error());
     auto next = nitro::countersign(*valid, key_);
     if (!next) return fail(p, ext::PeerErrorCode::internal, next.error());
-    const nitro::ChannelId id = next->id();
     const Wei amount = valid->paid();
-    if (auto ok = persistAgreed(p, next->latest(), amount, store::PaymentDirection::received, isFinal); !ok)
-        return fail(p, ext::PeerErrorCode::internal, ok.error());
-
     p.view = *next;
-    const auto mySig = sigBytes(*next->latest().signatures[nitro::beneficiary_index]);
-    Status sent;
-    if (isFinal) {
-        p.phase = Peer::Phase::closing;
-        sent = control_->send(p.info.key, ext::FinalCountersignature{idBytes(id), next->turnNum(), mySig});
-    } else {
-        sent = control_->send(p.info.key, ext::Countersignature{idBytes(id), next->turnNum(), mySig});
-    }
+    if (isFinal) p.phase = Peer::Phase::closing;
+    const ext::PeerKey key = p.info.key;
+    commitLater(agreedWrites(p, next->latest(), amount, store::PaymentDirection::received, isFinal),
+                [this, key, agreed = *next, amount, isFinal](const Status& stored) {
+                    Peer* peer = find(key);
+                    if (!peer || peer->phase == Peer::Phase::failed) return; // durable; nobody to answer
+                    if (!stored) return fail(*peer, ext::PeerErrorCode::internal, stored.error());
+                    countersigned(*peer, agreed, amount, isFinal);
+                });
+}
+
+// Seller, once the countersigned state is durable: answer, and grant what it pays for.
+void PaymentEngine::countersigned(Peer& p, const nitro::ChannelView& agreed, const Wei& amount, bool isFinal)
+{
+    const nitro::ChannelId id = agreed.id();
+    const auto mySig = sigBytes(*agreed.latest().signatures[nitro::beneficiary_index]);
+    const Status sent = isFinal ? control_->send(p.info.key, ext::FinalCountersignature{idBytes(id), agreed.turnNum(), mySig})
+                                : control_->send(p.info.key, ext::Countersignature{idBytes(id), agreed.turnNum(), mySig});
     if (!sent) return fail(p, ext::PeerErrorCode::internal, sent.error());
-    const std::uint64_t covered = bytesForWei(next->paid(), p.price);
+    const std::uint64_t covered = bytesForWei(agreed.paid(), p.price);
     if (spdlog::should_log(spdlog::level::debug)) {
         const auto c = p.info.counters ? p.info.counters->snapshot() : ext::PeerCountersSnapshot{};
-        spdlog::debug("engine: seller turn {} covers {} bytes; granted {} charged {} sent {} refused {}", next->turnNum(),
+        spdlog::debug("engine: seller turn {} covers {} bytes; granted {} charged {} sent {} refused {}", agreed.turnNum(),
                       covered, c.creditGranted, c.creditCharged, c.payloadSent, c.requestsRefused);
     }
     if (covered > p.granted) {
@@ -667,80 +722,110 @@ Wei PaymentEngine::paymentLimit(const Torrent& t, const nitro::ChannelId& self, 
     return limit;
 }
 
-// Buyer: keep the credit window ahead of what has arrived, one payment in flight at a time.
-// A payment covers the whole shortfall in multiples of the increment, so the pipe does not
-// drain while a countersignature travels. Credit never exceeds received + window: that is
-// the buyer's whole exposure to this seller. When the seller has stopped us (`stopped`),
-// the shortfall is paid even if it is less than an increment.
-void PaymentEngine::maybePay(Peer& p, bool stopped)
+// Buyer: keep the credit window ahead of what has arrived. A payment covers the whole
+// shortfall in multiples of the increment, and is sent without waiting for the previous
+// one's countersignature (up to maxPaymentsInFlight), so the pipe does not drain while
+// countersignatures travel. Credit, counted on the last state we signed, never exceeds
+// received + window: that is the buyer's whole exposure to this seller. While the seller
+// has us stopped, the shortfall is paid even if it is less than an increment.
+void PaymentEngine::maybePay(Peer& p)
 {
-    if (p.weSell || p.phase != Peer::Phase::open || p.inflight) return;
+    if (p.weSell || p.phase != Peer::Phase::open) return;
     if (p.wantFinal) return maybeFinalize(p);
+    if (p.inflight.size() >= std::max<std::size_t>(config_.maxPaymentsInFlight, 1)) return;
     // The live counter, not the last notification: exposure is computed on what has arrived.
     if (p.info.counters) p.received = std::max(p.received, p.info.counters->payloadReceived.load());
-    const std::uint64_t credit = bytesForWei(p.view->paid(), p.price);
+    const Wei& signedPaid = p.inflight.empty() ? p.view->paid() : p.inflight.back().paid();
+    const Wei& signedLeft = p.inflight.empty() ? p.view->remaining() : p.inflight.back().remaining();
+    const std::uint64_t credit = bytesForWei(signedPaid, p.price);
     const std::uint64_t target = p.received + config_.creditWindow;
     if (target <= credit) return;
-    if (!stopped && target - credit < config_.paymentIncrement) return;
-    const std::uint64_t buy = stopped ? target - credit
-                                      : (target - credit) / config_.paymentIncrement * config_.paymentIncrement;
+    if (!p.stopped && target - credit < config_.paymentIncrement) return;
+    const std::uint64_t buy = p.stopped ? target - credit
+                                        : (target - credit) / config_.paymentIncrement * config_.paymentIncrement;
     Wei newPaid = weiForBytes(credit + buy, p.price);
-    if (newPaid > p.view->total()) newPaid = p.view->total(); // the deposit is the limit
+    if (newPaid > signedPaid + signedLeft) newPaid = signedPaid + signedLeft; // the deposit is the limit
     const nitro::ChannelId id = p.view->id();
     auto torrent = torrents_.find(p.torrent);
     if (torrent != torrents_.end()) newPaid = std::min(newPaid, paymentLimit(*torrent->second, id, p.price));
-    if (newPaid <= p.view->paid()) return;                   // nothing left to pay with
-    const Wei amount = newPaid - p.view->paid();
+    if (newPaid <= signedPaid) return;                       // nothing left to pay with
+    const Wei amount = newPaid - signedPaid;
     if (spdlog::should_log(spdlog::level::debug)) {
         const auto c = p.info.counters ? p.info.counters->snapshot() : ext::PeerCountersSnapshot{};
-        spdlog::debug("engine: buyer pays {} for {} bytes (received {}, credit {}, stopped {}; requested {} rejected {})",
-                      amount.toDecimal(), buy, p.received, credit, stopped, c.bytesRequested, c.bytesRejected);
+        spdlog::debug("engine: buyer pays {} for {} bytes (received {}, credit {}, stopped {}, in flight {}; requested {} rejected {})",
+                      amount.toDecimal(), buy, p.received, credit, p.stopped, p.inflight.size(), c.bytesRequested, c.bytesRejected);
     }
-    auto proposal = nitro::makePayment(*p.view, amount, key_);
+    auto proposal = p.inflight.empty() ? nitro::makePayment(*p.view, amount, key_)
+                                       : nitro::makePayment(p.inflight.back(), amount, key_);
     if (!proposal) return fail(p, ext::PeerErrorCode::internal, proposal.error());
-    // Our own signed state is stored before it leaves, so the ledger knows all we signed.
-    if (auto ok = persist([&] { return store_.appendSignedState(id, proposal->signedState()); }); !ok)
-        return fail(p, ext::PeerErrorCode::internal, ok.error());
+    // What we signed is spent, whether or not it arrives.
     if (torrent != torrents_.end()) torrent->second->paying[id] = {newPaid, p.price};
-    p.inflight = *proposal;
-    ext::Payment msg;
-    msg.channel = idBytes(id);
-    msg.state = encodeWireState(proposal->signedState().state);
-    msg.signature = sigBytes(*proposal->signedState().signatures[nitro::payer_index]);
-    if (auto sent = control_->send(p.info.key, msg); !sent) fail(p, ext::PeerErrorCode::internal, sent.error());
+    p.inflight.push_back(*proposal);
+    sendProposal(p, *proposal);
+}
+
+// Buyer: our own signed state is stored before it leaves, so the ledger knows all we signed.
+void PaymentEngine::sendProposal(Peer& p, const nitro::Proposal& proposal)
+{
+    const nitro::ChannelId id = proposal.channelId();
+    const ext::PeerKey key = p.info.key;
+    commitLater([this, id, state = proposal.signedState()] { return store_.appendSignedState(id, state); },
+                [this, key, id, state = proposal.signedState()](const Status& stored) {
+                    Peer* peer = find(key);
+                    if (!peer || peer->phase == Peer::Phase::failed) return;
+                    if (!stored) return fail(*peer, ext::PeerErrorCode::internal, stored.error());
+                    const auto sig = sigBytes(*state.signatures[nitro::payer_index]);
+                    const Status sent = state.state.isFinal
+                                            ? control_->send(key, ext::FinalState{idBytes(id), encodeWireState(state.state), sig})
+                                            : control_->send(key, ext::Payment{idBytes(id), encodeWireState(state.state), sig});
+                    if (!sent) fail(*peer, ext::PeerErrorCode::internal, sent.error());
+                });
 }
 
 void PaymentEngine::handleCountersignature(Peer& p, std::uint64_t turn, const ext::SignatureBytes& sigb, bool isFinal)
 {
-    if (p.weSell || !p.inflight || !p.view)
+    if (p.weSell || p.inflight.empty() || !p.view)
         return fail(p, ext::PeerErrorCode::protocol_violation, protocolError("a countersignature for nothing we sent"));
-    const auto& sent = p.inflight->signedState();
+    const auto& sent = p.inflight.front().signedState();
     if (turn != sent.state.turnNum || sent.state.isFinal != isFinal)
         return fail(p, ext::PeerErrorCode::stale_state, protocolError("a countersignature for another turn"));
     auto sig = Signature::fromBytes65(sigb.view());
     if (!sig) return fail(p, ext::PeerErrorCode::invalid_signature, sig.error());
     nitro::SignedState reply = sent;
     reply.signatures[nitro::beneficiary_index] = *sig;
-    auto next = nitro::verifyCountersigned(*p.inflight, reply);
+    auto next = nitro::verifyCountersigned(p.inflight.front(), reply);
     if (!next) return fail(p, peerCodeFor(next.error()), next.error());
-    const nitro::ChannelId id = next->id();
-    const Wei amount = p.inflight->amount();
-    if (auto ok = persistAgreed(p, next->latest(), amount, store::PaymentDirection::sent, isFinal); !ok)
-        return fail(p, ext::PeerErrorCode::internal, ok.error());
+    const Wei amount = p.inflight.front().amount();
     p.view = *next;
-    p.inflight.reset();
-    publish(p);
-    if (paymentHandler_ && amount.value() > 0) {
-        std::lock_guard lock(summaryMutex_);
-        paymentHandler_(summaries_[id], amount);
-    }
-    if (!isFinal) return maybePay(p);
-
-    // Final state signed by both: conclude on chain.
-    p.phase = Peer::Phase::closing;
-    publish(p);
+    p.inflight.pop_front();
+    if (isFinal) p.phase = Peer::Phase::closing;
     const ext::PeerKey key = p.info.key;
-    const nitro::SignedState finalState = next->latest();
+    commitLater(agreedWrites(p, next->latest(), amount, store::PaymentDirection::sent, isFinal),
+                [this, key, finalState = next->latest(), id = next->id(), amount, isFinal](const Status& stored) {
+                    Peer* peer = find(key);
+                    if (!stored) {
+                        if (peer) fail(*peer, ext::PeerErrorCode::internal, stored.error());
+                        return;
+                    }
+                    if (peer) publish(*peer);
+                    if (paymentHandler_ && amount.value() > 0) {
+                        std::lock_guard lock(summaryMutex_);
+                        paymentHandler_(summaries_[id], amount);
+                    }
+                    if (!isFinal) {
+                        if (peer) maybePay(*peer);
+                        return;
+                    }
+                    conclude(key, id, finalState);
+                });
+    // The next payment need not wait for this commit: it is stored before it leaves.
+    if (!isFinal) maybePay(p);
+}
+
+// Buyer: the final state is signed by both and stored: conclude on chain.
+void PaymentEngine::conclude(ext::PeerKey key, const nitro::ChannelId& id, const nitro::SignedState& finalState)
+{
+    if (Peer* peer = find(key)) publish(*peer);
     chain_.concludeAndTransfer(finalState, [this, key, id](Status result) {
         boost::asio::post(ctx_, [this, key, id, result] {
             if (result) (void)store_.setChannelStatus(id, store::ChannelStatus::closed);
@@ -758,18 +843,11 @@ void PaymentEngine::handleCountersignature(Peer& p, std::uint64_t turn, const ex
 
 void PaymentEngine::maybeFinalize(Peer& p)
 {
-    if (p.inflight || p.phase != Peer::Phase::open) return;
+    if (!p.inflight.empty() || p.phase != Peer::Phase::open) return;
     auto proposal = nitro::makeFinal(*p.view, key_);
     if (!proposal) return fail(p, ext::PeerErrorCode::internal, proposal.error());
-    const nitro::ChannelId id = p.view->id();
-    if (auto ok = persist([&] { return store_.appendSignedState(id, proposal->signedState()); }); !ok)
-        return fail(p, ext::PeerErrorCode::internal, ok.error());
-    p.inflight = *proposal;
-    ext::FinalState msg;
-    msg.channel = idBytes(id);
-    msg.state = encodeWireState(proposal->signedState().state);
-    msg.signature = sigBytes(*proposal->signedState().signatures[nitro::payer_index]);
-    if (auto sent = control_->send(p.info.key, msg); !sent) fail(p, ext::PeerErrorCode::internal, sent.error());
+    p.inflight.push_back(*proposal);
+    sendProposal(p, *proposal);
 }
 
 void PaymentEngine::closeChannels(const std::string& infoHash, std::chrono::milliseconds timeout,

@@ -44,6 +44,9 @@ struct EngineConfig {
     std::uint64_t challengeDuration = 60; // seconds, for channels this node proposes or accepts
     std::uint64_t paymentIncrement = 256 * 1024;
     std::uint64_t creditWindow = 1024 * 1024;
+    // Buyer: payments sent before the previous one is countersigned. One keeps a single
+    // round trip per payment on the critical path; more let payments overlap it.
+    std::size_t maxPaymentsInFlight = 4;
 };
 
 // A buyer's limits for one torrent.
@@ -120,8 +123,11 @@ private:
     void handleAccept(Peer& p, const pt::ext::ChannelAccept& m);
     void handlePayment(Peer& p, const pt::ext::Payment& m, bool isFinal);
     void acceptPayment(Peer& p, const pt::nitro::SignedState& proposed, bool isFinal);
+    void countersigned(Peer& p, const pt::nitro::ChannelView& agreed, const pt::Wei& amount, bool isFinal);
+    void sendProposal(Peer& p, const pt::nitro::Proposal& proposal);
+    void conclude(pt::ext::PeerKey key, const pt::nitro::ChannelId& id, const pt::nitro::SignedState& finalState);
     void handleCountersignature(Peer& p, std::uint64_t turn, const pt::ext::SignatureBytes& sig, bool isFinal);
-    void maybePay(Peer& p, bool stopped = false);
+    void maybePay(Peer& p);
     [[nodiscard]] pt::Wei paymentLimit(const Torrent& t, const pt::nitro::ChannelId& self, const pt::Wei& price) const;
     void maybeFinalize(Peer& p);
     void fail(Peer& p, pt::ext::PeerErrorCode code, const pt::Error& why);
@@ -129,8 +135,12 @@ private:
     void checkClosings();
     Peer* find(pt::ext::PeerKey key);
     [[nodiscard]] pt::Status persist(const std::function<pt::Status()>& writes);
-    [[nodiscard]] pt::Status persistAgreed(const Peer& p, const pt::nitro::SignedState& agreed, const pt::Wei& amount,
-                                           pt::store::PaymentDirection direction, bool isFinal);
+    // Group commit (see the .cpp): `writes` joins the next batch; `then` runs after its commit.
+    void commitLater(std::function<pt::Status()> writes, std::function<void(const pt::Status&)> then);
+    void flush();
+    [[nodiscard]] std::function<pt::Status()> agreedWrites(const Peer& p, const pt::nitro::SignedState& agreed,
+                                                           const pt::Wei& amount, pt::store::PaymentDirection direction,
+                                                           bool isFinal);
 
     EngineConfig config_;
     pt::PrivateKey key_;
@@ -141,6 +151,12 @@ private:
     std::map<pt::ext::PeerKey, std::unique_ptr<Peer>> peers_;
     std::map<std::string, std::unique_ptr<Torrent>> torrents_;
     std::vector<std::unique_ptr<Closing>> closings_;
+    struct PendingCommit {
+        std::function<pt::Status()> writes;
+        std::function<void(const pt::Status&)> then;
+    };
+    std::vector<PendingCommit> pending_;
+    bool flushPosted_ = false;
     std::function<void(const ChannelSummary&, const pt::Wei&)> paymentHandler_;
 
     mutable std::mutex summaryMutex_;

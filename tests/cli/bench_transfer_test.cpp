@@ -80,7 +80,10 @@ TEST(CliBenchTransfer, JsonHasPositiveFiguresAndThePaymentsCoverTheFile)
         EXPECT_GT(proposed, 0.0);
         EXPECT_GE(open, proposed);
         EXPECT_GT(firstPayment, 0.0);
-        EXPECT_GE(firstByte, firstPayment) << "no paid byte comes before the first payment";
+        // No paid byte comes before the deposit is mined (nothing is paid before). The
+        // countersignature reaches the buyer before the first data (one connection), but
+        // the buyer records it after its own commit, which the data can overtake.
+        EXPECT_GE(firstByte, open) << "no paid byte comes before the deposit";
         EXPECT_LE(firstByte, p["seconds"].get<double>());
         EXPECT_GE(t["first_paid_byte_seconds"]["max"].get<double>(), firstByte);
 

@@ -843,6 +843,68 @@ TEST_F(BuyerEngine, PaysAtMostTheFileAndOneWindowPerSellerEvenForBytesReceivedTw
     EXPECT_TRUE(control->disconnects(b.peer).empty());
 }
 
+// The buyer does not wait for each countersignature: as increments arrive it signs the next
+// payment on top of the last one it sent (up to EngineConfig's maxPaymentsInFlight, 4), each
+// turn one more than the last and never more than a window ahead of what arrived. The
+// seller countersigns them in order, and the buyer then pays for what arrived meanwhile.
+TEST_F(BuyerEngine, PaysAgainBeforeThePreviousPaymentIsCountersigned)
+{
+    const std::uint64_t window = 1 << 20;     // EngineConfig's defaults
+    const std::uint64_t increment = 1 << 18;
+    engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 64 << 20});
+    TestSeller s(ext::PeerKey{1});
+    engine->onPeerJoined(s.info(adjudicator));
+    settle();
+    serve({&s});
+    ASSERT_TRUE(s.view);
+    ASSERT_EQ(s.paid(), cost(window));
+
+    for (std::uint64_t i = 1; i <= 6; ++i) received(s, i * increment); // the seller answers nothing
+    const auto payments = control->sentTo<ext::Payment>(s.peer);
+    ASSERT_EQ(payments.size(), 1u + 4u) << "the first payment, then four in flight and no more";
+    for (std::size_t k = 1; k < payments.size(); ++k) {
+        const nitro::State state = must(decodeWireState(payments[k].state));
+        EXPECT_EQ(state.turnNum, k + 1);
+        EXPECT_EQ(state.outcome[0].allocationItems[nitro::beneficiary_index].amount, cost(window + k * increment))
+            << "one increment more than the payment before, a window ahead of " << k << " increments received";
+    }
+
+    serve({&s}); // countersigned in order; the buyer catches up with the two increments waiting
+    EXPECT_EQ(s.paid(), cost(window + 6 * increment));
+    EXPECT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 1u + 4u + 1u);
+    EXPECT_TRUE(control->disconnects(s.peer).empty());
+}
+
+// After STOP(payment_needed) the buyer pays what it lacks to a full window at once, even less
+// than an increment, and keeps doing so until START: the seller may be waiting for credit
+// that no whole increment would bring.
+TEST_F(BuyerEngine, PaysLessThanAnIncrementWhileStopped)
+{
+    const std::uint64_t window = 1 << 20;
+    const std::uint64_t kib = 1 << 10;
+    engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 64 << 20});
+    TestSeller s(ext::PeerKey{1});
+    engine->onPeerJoined(s.info(adjudicator));
+    settle();
+    serve({&s});
+    ASSERT_TRUE(s.view);
+
+    received(s, 100 * kib);
+    EXPECT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 1u) << "less than an increment short: no payment";
+    deliver(s.peer, ext::Stop{ext::StopReason::payment_needed});
+    serve({&s});
+    EXPECT_EQ(s.paid(), cost(window + 100 * kib));
+    received(s, 150 * kib);
+    serve({&s});
+    EXPECT_EQ(s.paid(), cost(window + 150 * kib)) << "still stopped: the shortfall is paid";
+
+    deliver(s.peer, ext::Start{1 << 20});
+    received(s, 200 * kib);
+    serve({&s});
+    EXPECT_EQ(s.paid(), cost(window + 150 * kib)) << "started: back to whole increments";
+    EXPECT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 3u);
+}
+
 // A seller that joins once the download is being closed gets no channel (and no payment
 // ahead for a finished file), and does not hold the close up.
 TEST_F(BuyerEngine, OpensNoChannelOnceTheDownloadIsClosing)

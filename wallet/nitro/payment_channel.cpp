@@ -114,17 +114,20 @@ Result<ChannelView> checkedView(const SignedState& s)
 }
 
 // The payer's next state: `amount` more to the beneficiary, signed by the payer.
-Result<Proposal> propose(const ChannelView& view, const Wei& amount, bool isFinal, const PrivateKey& payerKey)
+// The next state after `latest` (the last state the payer signed, countersigned or not).
+Result<Proposal> propose(const State& latest, const ChannelId& id, const Wei& amount, bool isFinal, const PrivateKey& payerKey)
 {
-    if (view.isFinal()) return fail(ChannelError::after_final, "the channel is closed");
-    if (payerKey.address() != view.payer())
-        return fail(ChannelError::wrong_signer, "the key is not the payer's (" + view.payer().toChecksum() + ")");
-    if (amount.value() > view.remaining().value())
+    if (latest.isFinal) return fail(ChannelError::after_final, "the channel is closed");
+    const Address& payer = latest.fixed.participants[payer_index];
+    if (payerKey.address() != payer)
+        return fail(ChannelError::wrong_signer, "the key is not the payer's (" + payer.toChecksum() + ")");
+    const Wei& remaining = latest.outcome[0].allocationItems[payer_index].amount;
+    if (amount.value() > remaining.value())
         return fail(ChannelError::payer_below_zero,
-                    "paying " + amount.toDecimal() + " wei with " + view.remaining().toDecimal() + " left");
-    if (view.turnNum() >= max_uint48) return fail(ChannelError::malformed, "turnNum would exceed uint48");
+                    "paying " + amount.toDecimal() + " wei with " + remaining.toDecimal() + " left");
+    if (latest.turnNum >= max_uint48) return fail(ChannelError::malformed, "turnNum would exceed uint48");
 
-    SignedState next{view.state(), {std::nullopt, std::nullopt}};
+    SignedState next{latest, {std::nullopt, std::nullopt}};
     next.state.turnNum += 1;
     next.state.isFinal = isFinal;
     auto& items = next.state.outcome[0].allocationItems;
@@ -132,7 +135,7 @@ Result<Proposal> propose(const ChannelView& view, const Wei& amount, bool isFina
     items[payer_index].amount = items[payer_index].amount - amount;
     const Hash32 digest = stateSigningDigest(next.state);
     next.signatures[payer_index] = payerKey.signDigest(digest);
-    return PaymentChannelAccess::proposal(std::move(next), digest, amount, view.id());
+    return PaymentChannelAccess::proposal(std::move(next), digest, amount, id);
 }
 
 } // namespace
@@ -198,12 +201,17 @@ Result<ChannelView> restoreChannel(const SignedState& latest) { return checkedVi
 
 Result<Proposal> makePayment(const ChannelView& view, const Wei& amount, const PrivateKey& payerKey)
 {
-    return propose(view, amount, false, payerKey);
+    return propose(view.state(), view.id(), amount, false, payerKey);
+}
+
+Result<Proposal> makePayment(const Proposal& previous, const Wei& amount, const PrivateKey& payerKey)
+{
+    return propose(previous.signedState().state, previous.channelId(), amount, false, payerKey);
 }
 
 Result<Proposal> makeFinal(const ChannelView& view, const PrivateKey& payerKey)
 {
-    return propose(view, Wei{}, true, payerKey);
+    return propose(view.state(), view.id(), Wei{}, true, payerKey);
 }
 
 Result<ValidatedPayment> validatePayment(const ChannelView& view, const SignedState& proposed)

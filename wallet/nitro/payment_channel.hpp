@@ -8,7 +8,7 @@
 // signed by both and enforceable alone on chain. With one proposer there is no turn-taking
 // race between paying and closing (the bug class that hurt Web3Torrent).
 //
-// One exchange:
+// One exchange (the payer may send the next payment before the reply, see makePayment):
 //   payer:        auto p = makePayment(view, amount, payerKey);        send p->signedState()
 //   beneficiary:  auto v = validatePayment(view, received);             v->paid() is the delta
 //                 auto next = countersign(*v, beneficiaryKey);          persist next->latest(),
@@ -93,6 +93,11 @@ class Proposal {
 public:
     [[nodiscard]] const SignedState& signedState() const noexcept { return signed_; }
     [[nodiscard]] const Wei& amount() const noexcept { return amount_; }
+    // What the proposed state pays the beneficiary in total, and leaves the payer.
+    [[nodiscard]] const Wei& paid() const { return signed_.state.outcome[0].allocationItems[beneficiary_index].amount; }
+    [[nodiscard]] const Wei& remaining() const { return signed_.state.outcome[0].allocationItems[payer_index].amount; }
+    [[nodiscard]] std::uint64_t turnNum() const noexcept { return signed_.state.turnNum; }
+    [[nodiscard]] const ChannelId& channelId() const noexcept { return id_; }
     // ethSignedMessageDigest(stateHash(state)): kept so that no side hashes a state twice.
     [[nodiscard]] const Hash32& digest() const noexcept { return digest_; }
 
@@ -143,6 +148,10 @@ private:
 // Payer: the next state, paying `amount` more, signed with `payerKey`.
 [[nodiscard]] Result<Proposal> makePayment(const ChannelView& view, const Wei& amount,
                                            const PrivateKey& payerKey);
+// Payer: the payment after `previous`, before `previous` is countersigned (several payments
+// in flight). The beneficiary validates and countersigns them in turn order, each against
+// the one before, so each countersigned reply is checked against its own proposal.
+[[nodiscard]] Result<Proposal> makePayment(const Proposal& previous, const Wei& amount, const PrivateKey& payerKey);
 // Payer: the final state (same outcome, isFinal) that closes the channel once countersigned.
 [[nodiscard]] Result<Proposal> makeFinal(const ChannelView& view, const PrivateKey& payerKey);
 

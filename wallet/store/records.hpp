@@ -52,6 +52,9 @@ struct PaymentRecord {
     std::optional<std::string> torrent; // info-hash (hex), optional label
     std::optional<std::string> peer;    // peer address or id, optional label
     std::int64_t timeMs = 0;            // Unix time in ms, the caller's clock
+    // Payload bytes on this channel's connection when the state was agreed: served (we
+    // received the payment) or received (we sent it). The ledger's bytes per torrent and peer.
+    std::uint64_t bytes = 0;
 
     bool operator==(const PaymentRecord&) const = default;
 };

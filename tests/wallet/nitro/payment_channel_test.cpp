@@ -293,6 +293,54 @@ TEST(PaymentChannel, OnePaymentIsSignedByBoth)
     EXPECT_EQ(restoreChannel(halfSigned).error().code, ChannelError::wrong_signer);
 }
 
+// Payments in flight: the payer signs turns 2 and 3 before turn 1 is countersigned; the
+// beneficiary takes them in order, and each reply is checked against its own proposal.
+TEST(PaymentChannel, PaymentsCanBeSignedBeforeTheLastIsCountersigned)
+{
+    const Parties p = fixedParties(1000);
+    const ChannelView start = open(p);
+
+    auto first = makePayment(start, Wei(100), p.payer);
+    ASSERT_TRUE(first);
+    auto second = makePayment(*first, Wei(250), p.payer);
+    ASSERT_TRUE(second) << second.error().describe();
+    auto third = makePayment(*second, Wei(50), p.payer);
+    ASSERT_TRUE(third);
+    EXPECT_EQ(second->turnNum(), 2u);
+    EXPECT_EQ(third->turnNum(), 3u);
+    EXPECT_EQ(third->paid(), Wei(400));
+    EXPECT_EQ(third->remaining(), Wei(600));
+    EXPECT_EQ(third->amount(), Wei(50));
+    EXPECT_EQ(third->channelId(), start.id());
+    // Each builds on the one before: what is left after the proposals in flight is the limit.
+    EXPECT_EQ(makePayment(*third, Wei(601), p.payer).error().code, ChannelError::payer_below_zero);
+    EXPECT_EQ(makePayment(*third, Wei(1), p.beneficiary).error().code, ChannelError::wrong_signer);
+
+    // Out of order, the beneficiary refuses: turn 2 does not follow turn 0.
+    EXPECT_EQ(validatePayment(start, second->signedState()).error().code, ChannelError::turn_not_next);
+
+    ChannelView beneficiary = start;
+    std::vector<ChannelView> replies;
+    for (const Proposal* sent : {&*first, &*second, &*third}) {
+        auto valid = validatePayment(beneficiary, sent->signedState());
+        ASSERT_TRUE(valid) << valid.error().describe();
+        EXPECT_EQ(valid->paid(), sent->amount());
+        auto next = countersign(*valid, p.beneficiary);
+        ASSERT_TRUE(next);
+        beneficiary = *next;
+        replies.push_back(*next);
+    }
+    EXPECT_EQ(beneficiary.paid(), Wei(400));
+    auto v1 = verifyCountersigned(*first, replies[0].latest());
+    auto v3 = verifyCountersigned(*third, replies[2].latest());
+    ASSERT_TRUE(v1 && v3);
+    EXPECT_EQ(v1->paid(), Wei(100));
+    EXPECT_EQ(v3->paid(), Wei(400));
+    EXPECT_EQ(v3->latest().signatures, beneficiary.latest().signatures);
+    // A reply for another turn is not this proposal's countersignature.
+    EXPECT_EQ(verifyCountersigned(*second, replies[2].latest()).error().code, ChannelError::state_mismatch);
+}
+
 TEST(PaymentChannel, PayerCannotOverspendOrSignForAnother)
 {
     const Parties p = fixedParties(1000);
