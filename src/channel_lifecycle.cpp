@@ -143,6 +143,21 @@ bool matches(const chain::ChannelStatus& st, const Finalized& f)
     return chain::ChannelStatus::fingerprintOf(f.stateHash, keccak256(ByteView(f.outcome))) == st.fingerprint;
 }
 
+// What transferAllAssets leaves in the fingerprint once it has paid every allocation of
+// `f` in full: the same destinations, every amount zero (nitro-protocol 0.17.3,
+// MultiAssetHolder._computeNewAllocation). That fingerprint on chain means the channel was
+// concluded (or finalized) and its assets transferred, typically by the buyer's
+// concludeAndTransferAllAssets, even when holdings remain (deposits beyond the outcome,
+// which no outcome of this channel can pay out).
+std::optional<Finalized> paidOut(const Finalized& f)
+{
+    auto outcome = nitro::decodeOutcome(f.outcome);
+    if (!outcome) return std::nullopt;
+    for (auto& asset : *outcome)
+        for (auto& item : asset.allocationItems) item.amount = Wei();
+    return Finalized{nitro::encodeOutcome(*outcome), f.stateHash};
+}
+
 // Our allocation in an outcome (ETH, destination our address).
 Wei shareOf(ByteView outcomeBytes, const Address& us)
 {
@@ -480,20 +495,30 @@ Result<WithdrawOutcome> ChannelLifecycle::doWithdraw(const ChannelId& channel)
     addState(store_->latestState(channel));
     addState(latestSupported(*store_, channel));
     std::optional<Finalized> found;
-    for (const auto& c : candidates)
+    bool transferred = false; // the fingerprint is that of a candidate already paid out
+    auto consider = [&](const Finalized& c) {
         if (matches(*st, c)) {
             found = c;
-            break;
+        } else if (auto done = paidOut(c); done && matches(*st, *done)) {
+            transferred = true;
         }
-    if (!found) {
+        return found || transferred;
+    };
+    for (const auto& c : candidates)
+        if (consider(c)) break;
+    if (!found && !transferred) {
         auto evs = adjudicator_.events(0, std::nullopt, {channel});
         if (!evs) return evs.error();
-        for (auto it = evs->rbegin(); it != evs->rend() && !found; ++it) {
-            if (const auto* reg = std::get_if<chain::ChallengeRegisteredEvent>(&it->body)) {
-                Finalized f{reg->challengedOutcome(), reg->challengedStateHash()};
-                if (matches(*st, f)) found = f;
-            }
+        for (auto it = evs->rbegin(); it != evs->rend(); ++it) {
+            if (const auto* reg = std::get_if<chain::ChallengeRegisteredEvent>(&it->body))
+                if (consider(Finalized{reg->challengedOutcome(), reg->challengedStateHash()})) break;
         }
+    }
+    if (transferred) {
+        // Concluded and transferred by someone else (the buyer, usually): our share is paid.
+        logger()->info("channel {} was finalized and paid out on chain by the other side", shortId(channel));
+        markClosed();
+        return out; // already_paid_out
     }
     if (!found)
         return makeError(LifecycleError::unknown_outcome, "channel " + channel.hex() +

@@ -6,12 +6,17 @@
 //                  signature; the channel is `challenged` until the window ends, then the
 //                  watchtower (or withdraw) calls transferAllAssets with that state's hash.
 //   withdraw(id)   finalized channel: transferAllAssets (state hash zero after a conclude,
-//                  the challenged state's hash after a challenge) unless already paid out;
+//                  the challenged state's hash after a challenge) unless already paid out
+//                  (holdings zero, or the fingerprint of the outcome transferAllAssets leaves
+//                  behind): then only the status becomes `closed`;
 //                  open channel whose latest state is final: concludeAndTransferAllAssets.
 //   watchtower     every pollInterval: adjudicator events from a persisted block cursor; a
 //                  ChallengeRegistered for one of our channels below our latest turn is
 //                  answered with checkpoint (or conclude, when our latest state is final);
-//                  a challenge holding our latest state is left to finalize, then withdrawn.
+//                  a challenge holding our latest state is left to finalize, then withdrawn;
+//                  a channel the other side concluded and paid out (Concluded and
+//                  AllocationUpdated events) is marked `closed`: how a seller learns that
+//                  the buyer closed the channel.
 //                  At start, unpackStatus of every channel not closed (a node restarted
 //                  inside a challenge window still answers it).
 //

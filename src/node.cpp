@@ -12,9 +12,12 @@
 #include "wallet/keystore/keystore_file.hpp"
 #include "wallet/store/store.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <libtorrent/settings_pack.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <future>
@@ -275,6 +278,13 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
         return makeError(NodeError::bad_option, "the payment increment must be at least 16 KiB and at most the credit window");
     if (options.watchtowerInterval.count() <= 0)
         return makeError(NodeError::bad_option, "the watchtower interval must be positive");
+    for (const auto& n : options.dhtBootstrap) {
+        if (auto hp = core::parseHostPort(n); !hp)
+            return makeError(NodeError::bad_option, "DHT bootstrap node: " + hp.error().message);
+        // libtorrent takes the list as one comma-separated string.
+        if (n.find_first_of(", \t") != std::string::npos)
+            return makeError(NodeError::bad_option, "DHT bootstrap node: a comma or a space in " + n);
+    }
     auto impl = std::make_unique<Impl>();
     impl->options = std::move(options);
     const DataDir& dir = impl->options.dataDir;
@@ -325,6 +335,8 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
     sc.resumeDir = dir.torrentsDir();
     sc.highThroughput = impl->options.highThroughput;
     if (impl->options.localOnly) sc.enableDht = sc.enableLsd = sc.enableUpnp = sc.enableUtp = false;
+    if (impl->options.dht) sc.enableDht = *impl->options.dht;
+    sc.dhtBootstrapNodes = impl->options.dhtBootstrap;
     sc.plugins.push_back(impl->paid->sessionPlugin());
     sc.tune = [](libtorrent::settings_pack& p) {
         ext::applyPaidSellerSettings(p);
@@ -373,10 +385,59 @@ Result<Wei> Node::balance()
 
 Wei Node::gasSpent() const { return impl_->port->feesPaid(); }
 
+namespace {
+
+// An announce URL is typed or pasted by a user: anything longer is not one.
+constexpr std::size_t max_tracker_url_bytes = 2048;
+
+// The URL itself never goes into the message: a private tracker's carries the user's passkey.
+Status checkTrackerUrl(const std::string& url)
+{
+    if (url.size() > max_tracker_url_bytes)
+        return makeError(NodeError::bad_option, "a tracker URL is longer than 2048 bytes");
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0 && url.rfind("udp://", 0) != 0)
+        return makeError(NodeError::bad_option, "a tracker URL must start with http://, https:// or udp://");
+    for (const char c : url)
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+            return makeError(NodeError::bad_option, "a tracker URL contains a space or a control character");
+    return {};
+}
+
+// An x.pe value as libtorrent reads it: an IP address (no host name) and a port.
+Result<std::string> magnetPeerValue(const std::string& text)
+{
+    auto hp = core::parseHostPort(text);
+    if (!hp) return makeError(NodeError::bad_option, "magnet peer: " + hp.error().message);
+    boost::system::error_code ec;
+    const auto addr = boost::asio::ip::make_address(hp->first, ec);
+    if (ec) return makeError(NodeError::bad_option, "magnet peer " + text + ": x.pe takes an IP address, not a host name");
+    const std::string port = std::to_string(hp->second);
+    return addr.is_v6() ? "[" + addr.to_string() + "]:" + port : addr.to_string() + ":" + port;
+}
+
+} // namespace
+
 Result<SeedResult> Node::seed(const std::filesystem::path& path, std::optional<Wei> pricePerMiB)
 {
+    return seed(path, std::move(pricePerMiB), SeedOptions{});
+}
+
+Result<SeedResult> Node::seed(const std::filesystem::path& path, std::optional<Wei> pricePerMiB,
+                              const SeedOptions& options)
+{
     if (pricePerMiB && pricePerMiB->value() == 0) pricePerMiB.reset(); // a price of 0 is free
-    auto created = core::TorrentSession::createTorrent(path, {});
+    core::CreateOptions create;
+    for (const auto& url : options.trackers) {
+        if (auto s = checkTrackerUrl(url); !s) return s.error();
+        create.trackers.push_back(url);
+    }
+    std::string directPeers;
+    for (const auto& peer : options.magnetPeers) {
+        auto value = magnetPeerValue(peer);
+        if (!value) return value.error();
+        directPeers += "&x.pe=" + *value; // verbatim: libtorrent does not decode x.pe
+    }
+    auto created = core::TorrentSession::createTorrent(path, create);
     if (!created) return created.error();
     SeedResult out;
     out.infoHash = created->infoHash;
@@ -386,7 +447,7 @@ Result<SeedResult> Node::seed(const std::filesystem::path& path, std::optional<W
         f.write(created->torrentFile.data(), static_cast<std::streamsize>(created->torrentFile.size()));
         if (!f) return makeError(NodeError::bad_option, "cannot write " + out.torrentFile.string());
     }
-    out.magnet = created->magnet;
+    out.magnet = created->magnet + directPeers;
     if (pricePerMiB) {
         out.magnet += "&x.pt.price=" + pricePerMiB->toDecimal() + "&x.pt.chain=" + impl_->chain.chainId +
                       "&x.pt.adjudicator=" + impl_->chain.adjudicator;
@@ -469,17 +530,23 @@ std::vector<TorrentStatus> Node::torrents() const { return impl_->session->torre
 std::vector<ChannelInfo> Node::channels() const
 {
     std::vector<ChannelInfo> out;
-    std::map<std::string, bool> live;
+    std::map<std::string, std::size_t> live; // id -> index in out
     for (const auto& s : impl_->engine->channels()) {
         out.push_back(toInfo(s));
-        live[out.back().id] = true;
+        live[out.back().id] = out.size() - 1;
     }
     // Channels of earlier runs, from the store.
     impl_->onEngine([&] {
         auto all = impl_->store->listChannels();
         if (!all) return 0;
         for (const auto& rec : *all) {
-            if (live.count(rec.id.hex())) continue;
+            if (auto it = live.find(rec.id.hex()); it != live.end()) {
+                // The watchtower marks a channel closed once it is paid out on chain (e.g. the
+                // buyer concluded it), which the engine's live summary never hears of: the
+                // store's terminal status wins.
+                if (rec.status == store::ChannelStatus::closed) out[it->second].status = "closed";
+                continue;
+            }
             ChannelInfo c;
             c.id = rec.id.hex();
             c.role = rec.role == store::ChannelRole::beneficiary ? "seller" : "buyer";
@@ -494,6 +561,84 @@ std::vector<ChannelInfo> Node::channels() const
         }
         return 0;
     });
+    return out;
+}
+
+namespace {
+
+PeerLedger toPeerLedger(const store::LedgerPeer& p)
+{
+    PeerLedger out;
+    out.peer = p.peer;
+    out.bytesServed = p.bytesServed;
+    out.bytesReceived = p.bytesReceived;
+    out.earned = p.earned;
+    out.paid = p.paid;
+    for (const auto& c : p.channels) out.channels.push_back(c.id.hex());
+    return out;
+}
+
+// Raises (or adds) the bytes of a running channel in the stored ledger: the stored count is
+// the one at its last payment, the live one is now. A channel that has moved bytes but
+// made no payment yet joins under its torrent and peer.
+void mergeLive(std::vector<store::LedgerTorrent>& torrents, const core::ChannelSummary& s)
+{
+    auto t = std::find_if(torrents.begin(), torrents.end(), [&](const auto& x) { return x.torrent == s.torrent; });
+    if (t == torrents.end()) {
+        if (s.bytes == 0) return;
+        t = torrents.insert(torrents.end(), store::LedgerTorrent{});
+        t->torrent = s.torrent;
+    }
+    store::LedgerChannel* channel = nullptr;
+    for (auto& p : t->peers)
+        for (auto& c : p.channels)
+            if (c.id == s.id) channel = &c;
+    if (!channel) {
+        if (s.bytes == 0) return;
+        auto p = std::find_if(t->peers.begin(), t->peers.end(), [&](const auto& x) { return x.peer == s.peer; });
+        if (p == t->peers.end()) {
+            p = t->peers.insert(t->peers.end(), store::LedgerPeer{});
+            p->peer = s.peer;
+        }
+        p->channels.push_back(store::LedgerChannel{});
+        channel = &p->channels.back();
+        channel->id = s.id;
+    }
+    std::uint64_t& bytes = s.weSell ? channel->bytesServed : channel->bytesReceived;
+    bytes = std::max(bytes, s.bytes);
+}
+
+} // namespace
+
+Result<std::vector<TorrentLedger>> Node::ledger(const std::optional<std::string>& infoHash) const
+{
+    std::optional<std::string> filter;
+    if (infoHash) {
+        filter = *infoHash;
+        for (auto& ch : *filter) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch))); // stored lowercase
+    }
+    auto stored = impl_->onEngine([&] {
+        return impl_->store->ledger(filter ? std::optional<std::string_view>(*filter) : std::nullopt);
+    });
+    if (!stored) return stored.error();
+    for (const auto& s : impl_->engine->channels())
+        if (!s.torrent.empty() && (!filter || s.torrent == *filter)) mergeLive(*stored, s);
+
+    std::vector<TorrentLedger> out;
+    for (auto& t : *stored) {
+        if (auto r = store::sumLedger(t); !r) return r.error();
+        TorrentLedger l;
+        l.infoHash = t.torrent;
+        if (auto st = impl_->session->status(t.torrent)) l.name = st->name;
+        l.bytesServed = t.bytesServed;
+        l.bytesReceived = t.bytesReceived;
+        l.earned = t.earned;
+        l.paid = t.paid;
+        l.channels = t.channelCount;
+        for (const auto& p : t.peers) l.peers.push_back(toPeerLedger(p));
+        out.push_back(std::move(l));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.infoHash < b.infoHash; });
     return out;
 }
 

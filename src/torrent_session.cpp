@@ -12,7 +12,9 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/write_resume_data.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <fstream>
 #include <map>
@@ -106,6 +108,60 @@ TorrentStatus toStatus(const lt::torrent_status& st)
     return s;
 }
 
+int hexDigit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::optional<std::string> percentDecoded(std::string_view v)
+{
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] != '%') {
+            out += v[i];
+            continue;
+        }
+        if (i + 2 >= v.size() || hexDigit(v[i + 1]) < 0 || hexDigit(v[i + 2]) < 0) return std::nullopt;
+        out += static_cast<char>(hexDigit(v[i + 1]) * 16 + hexDigit(v[i + 2]));
+        i += 2;
+    }
+    return out;
+}
+
+// libtorrent takes an x.pe value verbatim ("x.pe=192.0.2.7:6881") and drops one whose writer
+// percent-encoded it ("192.0.2.7%3A6881"), as generic URL encoders do: those peers are
+// decoded and added here, so that every direct peer a magnet link names gets dialled.
+void addEncodedMagnetPeers(std::string_view uri, lt::add_torrent_params& atp)
+{
+    const auto query = uri.find('?');
+    if (query == std::string_view::npos) return;
+    uri.remove_prefix(query + 1);
+    while (!uri.empty()) {
+        const auto amp = uri.find('&');
+        const std::string_view param = uri.substr(0, amp);
+        uri = amp == std::string_view::npos ? std::string_view{} : uri.substr(amp + 1);
+        const auto eq = param.find('=');
+        if (eq == std::string_view::npos) continue;
+        std::string name(param.substr(0, eq));
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (name != "x.pe") continue;
+        const std::string_view value = param.substr(eq + 1);
+        if (value.find('%') == std::string_view::npos) continue; // libtorrent has it already
+        auto text = percentDecoded(value);
+        if (!text) continue;
+        auto hostPort = parseHostPort(*text);
+        if (!hostPort) continue;
+        boost::system::error_code ec;
+        const auto addr = boost::asio::ip::make_address(hostPort->first, ec);
+        if (ec) continue; // x.pe names an address, never a host name
+        const lt::tcp::endpoint ep(addr, static_cast<std::uint16_t>(hostPort->second));
+        if (std::find(atp.peers.begin(), atp.peers.end(), ep) == atp.peers.end()) atp.peers.push_back(ep);
+    }
+}
+
 // The one settings table: every setting PayTorrent changes from libtorrent's defaults.
 lt::settings_pack makeSettings(const SessionConfig& c)
 {
@@ -115,6 +171,22 @@ lt::settings_pack makeSettings(const SessionConfig& c)
     p.set_int(lt::settings_pack::alert_mask,
               lt::alert_category::error | lt::alert_category::status | lt::alert_category::storage);
     p.set_bool(lt::settings_pack::enable_dht, c.enableDht);
+    if (c.enableDht && !c.dhtBootstrapNodes.empty()) {
+        std::string nodes;
+        for (const auto& n : c.dhtBootstrapNodes) nodes += (nodes.empty() ? "" : ",") + n;
+        p.set_str(lt::settings_pack::dht_bootstrap_nodes, nodes);
+        // Explicit bootstrap nodes mean a closed network whose DHT nodes the user runs. The
+        // defaults below defend the public DHT against routing-table poisoning by admitting
+        // one node per IP (and per /24) into the routing table and into each lookup; on a
+        // closed network several nodes share an address (one host, a NAT) or a /24 (a LAN),
+        // and with the defaults each node would keep at most one of them: a lookup could miss
+        // the node that stores a torrent's peers.
+        p.set_bool(lt::settings_pack::dht_restrict_routing_ips, false);
+        p.set_bool(lt::settings_pack::dht_restrict_search_ips, false);
+        // A closed network may number itself from blocks that are unrouted ("dark") on the
+        // Internet, whose traffic the default drops.
+        p.set_bool(lt::settings_pack::dht_ignore_dark_internet, false);
+    }
     p.set_bool(lt::settings_pack::enable_lsd, c.enableLsd);
     p.set_bool(lt::settings_pack::enable_upnp, c.enableUpnp);
     p.set_bool(lt::settings_pack::enable_natpmp, c.enableUpnp);
@@ -152,6 +224,12 @@ struct TorrentSession::Impl {
     std::unique_ptr<lt::session> session;
     std::thread alertThread;
     std::atomic<bool> stopping{false};
+    // libtorrent announces a torrent to the DHT at once only if the DHT already runs when
+    // the torrent starts; one started earlier (the DHT starts only once its bootstrap names
+    // resolve, and restarts when settings or the network change) would wait for the periodic
+    // round, dht_announce_interval (15 min). The pump announces every torrent each time it
+    // sees the DHT come up. As the pump last saw it; alert thread only.
+    bool dhtRunning = false;
 
     mutable std::mutex mutex;
     std::map<std::string, TorrentStatus> statuses; // guarded by mutex
@@ -269,6 +347,12 @@ struct TorrentSession::Impl {
             if (std::chrono::steady_clock::now() - lastUpdate > std::chrono::milliseconds(250)) {
                 session->post_torrent_updates();
                 lastUpdate = std::chrono::steady_clock::now();
+                if (config.enableDht) {
+                    const bool running = session->is_dht_running();
+                    if (running && !dhtRunning)
+                        for (auto& h : session->get_torrents()) h.force_dht_announce();
+                    dhtRunning = running;
+                }
             }
         }
     }
@@ -354,6 +438,7 @@ pt::Result<std::string> TorrentSession::addMagnet(const std::string& uri, const 
     lt::error_code ec;
     lt::add_torrent_params atp = lt::parse_magnet_uri(uri, ec);
     if (ec) return pt::makeError(TorrentError::invalid_magnet, ec.message());
+    addEncodedMagnetPeers(uri, atp);
     return impl_->add(std::move(atp), savePath, beforeAdd);
 }
 

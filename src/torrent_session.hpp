@@ -40,6 +40,10 @@ struct SessionConfig {
     // "127.0.0.1:6881" etc.; libtorrent's listen_interfaces syntax.
     std::string listenInterfaces = "0.0.0.0:6881,[::]:6881";
     bool enableDht = true;
+    // DHT nodes to join ("HOST:PORT"), in place of libtorrent's public routers: a closed
+    // network (a lab, a LAN, nodes on one host). Given any, makeSettings also relaxes the
+    // DHT's per-IP defences, which assume the public Internet (see there).
+    std::vector<std::string> dhtBootstrapNodes;
     bool enableLsd = true;
     bool enableUpnp = true;          // UPnP and NAT-PMP
     bool enableUtp = true;           // uTP collapses to a few MB/s on loopback: tests turn it off

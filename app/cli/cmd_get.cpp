@@ -1,6 +1,8 @@
 // `paytorrent-cli get MAGNET_OR_TORRENT --out DIR --max-price WEI_PER_MIB --budget WEI
 // [--peer HOST:PORT]...`: downloads, pays ahead, closes its channels on chain, and prints
 // a JSON summary {"bytes", "paid_wei", "channels": [{"id", "peer", "bytes", "paid_wei"}]}.
+// Seeders come from the trackers of the magnet link (tr=) or .torrent, the magnet's direct
+// peers (x.pe=), the DHT (unless --local without --dht-bootstrap), and --peer.
 #include "node_options.hpp"
 #include "signals.hpp"
 
@@ -59,8 +61,10 @@ int runGet(const GetArgs& a)
     const bool tty = ::isatty(STDERR_FILENO) && !a.node.json;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(a.timeoutSeconds);
     bool finished = false;
+    bool sawPeer = false;
     while (!stopRequested() && std::chrono::steady_clock::now() < deadline) {
         auto st = node->status(*ih);
+        if (st && st->numPeers > 0) sawPeer = true;
         if (st && st->isFinished) {
             finished = true;
             break;
@@ -95,6 +99,9 @@ int runGet(const GetArgs& a)
     std::cout << summary.dump(a.node.json ? -1 : 2) << std::endl;
     if (!finished) {
         std::cerr << "paytorrent-cli: the download did not complete" << (stopRequested() ? " (interrupted)" : " in time") << "\n";
+        if (!sawPeer)
+            std::cerr << "paytorrent-cli: no peer was found: the torrent's trackers, its magnet peers (x.pe) and the DHT "
+                         "gave none, and no --peer was given or reached\n";
         return exit_failure;
     }
     if (!allClosed) {

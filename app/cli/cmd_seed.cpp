@@ -1,10 +1,13 @@
-// `paytorrent-cli seed PATH --price WEI_PER_MIB`: creates the torrent, prints its magnet
-// link, keeps seeding and reports what it earns until interrupted.
+// `paytorrent-cli seed PATH --price WEI_PER_MIB [--tracker URL]... [--magnet-peer IP[:PORT]]...`:
+// creates the torrent (with those announce URLs), prints its magnet link (with tr= for each
+// tracker and x.pe= for each magnet peer), keeps seeding and reports what it earns until
+// interrupted.
 #include "node_options.hpp"
 #include "signals.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -16,7 +19,22 @@ struct SeedArgs {
     NodeFlags node;
     std::string path;
     std::string price = "0";
+    std::vector<std::string> trackers;
+    std::vector<std::string> magnetPeers;
 };
+
+// A --magnet-peer value with its port: HOST is an IPv4 address, a bracketed or bare IPv6
+// address; without a port it gets this node's listen port (the usual case: "here I am").
+std::string withPort(const std::string& text, int listenPort)
+{
+    const std::string port = std::to_string(listenPort);
+    if (text.empty()) return text;
+    if (text.front() == '[') return text.find("]:") == std::string::npos ? text + ":" + port : text;
+    const auto colons = std::count(text.begin(), text.end(), ':');
+    if (colons == 0) return text + ":" + port;
+    if (colons > 1) return "[" + text + "]:" + port; // a bare IPv6 address
+    return text;
+}
 
 int runSeed(const SeedArgs& a)
 {
@@ -43,10 +61,13 @@ int runSeed(const SeedArgs& a)
     });
     std::optional<pt::Wei> p;
     if (price->value() != 0) p = *price;
-    auto seeded = node->seed(a.path, p);
+    SeedOptions options;
+    options.trackers = a.trackers;
+    for (const auto& peer : a.magnetPeers) options.magnetPeers.push_back(withPort(peer, node->listenPort()));
+    auto seeded = node->seed(a.path, p, options);
     if (!seeded) {
         printError("cannot seed " + a.path, seeded.error());
-        return exit_failure;
+        return seeded.error().code == NodeError::bad_option ? exit_usage : exit_failure;
     }
     {
         std::lock_guard lock(out);
@@ -75,6 +96,10 @@ const CommandRegistration seed_command{"seed", [](CLI::App& app, int& exitCode) 
     CLI::App* cmd = app.add_subcommand("seed", "Seed a file or folder, for a price per MiB, and earn");
     cmd->add_option("path", args->path, "File or folder to share")->required();
     cmd->add_option("--price", args->price, "Price in wei per MiB (0: free)");
+    cmd->add_option("--tracker", args->trackers, "Announce URL to put in the torrent and its magnet link (repeatable)");
+    cmd->add_option("--magnet-peer", args->magnetPeers,
+                    "IP[:PORT] to put in the magnet link as a direct peer (x.pe), normally this seeder's own "
+                    "reachable address; PORT defaults to the listen port (repeatable)");
     addNodeFlags(*cmd, args->node);
     cmd->callback([args, &exitCode] { exitCode = runSeed(*args); });
 }};

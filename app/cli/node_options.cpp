@@ -12,7 +12,9 @@ void addNodeFlags(CLI::App& cmd, NodeFlags& flags)
     cmd.add_option("--chain-rpc", flags.chainRpc, "Ethereum JSON-RPC URL (default: start the embedded local chain)");
     cmd.add_option("--adjudicator", flags.adjudicator, "NitroAdjudicator address on --chain-rpc");
     cmd.add_option("--listen", flags.listen, "BitTorrent listen address HOST:PORT");
-    cmd.add_flag("--local", flags.local, "Loopback-only networking: no DHT, LSD, UPnP or uTP");
+    cmd.add_flag("--local", flags.local, "Loopback-only networking: no DHT (unless --dht-bootstrap), LSD, UPnP or uTP");
+    cmd.add_option("--dht-bootstrap", flags.dhtBootstrap,
+                   "HOST:PORT of a DHT node to join instead of the public ones (repeatable; a closed network: turns the DHT on)");
     cmd.add_option("--challenge-duration", flags.challengeDuration, "Challenge window of new channels, in seconds");
     cmd.add_flag("--json", flags.json, "Machine-readable JSON output");
 }
@@ -33,6 +35,8 @@ std::optional<NodeOptions> toNodeOptions(const NodeFlags& flags, bool confirmNew
     if (!flags.adjudicator.empty()) o.adjudicator = flags.adjudicator;
     o.listen = flags.listen;
     o.localOnly = flags.local;
+    o.dhtBootstrap = flags.dhtBootstrap;
+    if (!flags.dhtBootstrap.empty()) o.dht = true;
     o.challengeDuration = flags.challengeDuration;
     return o;
 }

@@ -1,6 +1,6 @@
 // The options every command that runs a node takes, in one place:
 //   --data-dir DIR  --password-file FILE  --chain-rpc URL  --adjudicator ADDRESS
-//   --listen HOST:PORT  --local  --json
+//   --listen HOST:PORT  --local  --dht-bootstrap HOST:PORT...  --json
 #pragma once
 
 #include "command.hpp"
@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace paytorrent::cli {
 
@@ -20,6 +21,7 @@ struct NodeFlags {
     std::string adjudicator;
     std::string listen = "0.0.0.0:6881";
     bool local = false;
+    std::vector<std::string> dhtBootstrap; // given: the DHT is on (even with --local)
     bool json = false;
     std::uint64_t challengeDuration = 3600;
 };

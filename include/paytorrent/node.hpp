@@ -39,6 +39,12 @@ struct NodeOptions {
     std::optional<std::filesystem::path> nodeToolsDir; // anvil and nitro-protocol (npm install)
     std::string listen = "0.0.0.0:6881";  // libtorrent listen_interfaces
     bool localOnly = false;               // no DHT, LSD, UPnP, uTP (loopback tests and benchmarks)
+    // The DHT on (true) or off (false) whatever localOnly says; unset: on unless localOnly.
+    std::optional<bool> dht;
+    // DHT nodes to join, "HOST:PORT", instead of the public routers: a closed network (a lab,
+    // a LAN, several nodes on one host). The DHT then trusts nodes that share an address or a
+    // /24, which the public DHT's defaults refuse (docs/architecture.md, "Finding peers").
+    std::vector<std::string> dhtBootstrap;
     bool highThroughput = false;          // the tuned libtorrent settings of docs/benchmarks.md
     std::uint64_t paymentIncrement = 256 * 1024; // bytes' worth per payment
     std::uint64_t creditWindow = 1024 * 1024;    // bytes' worth paid ahead of what arrived
@@ -64,6 +70,16 @@ struct SeedResult {
     std::filesystem::path torrentFile;
 };
 
+// How a seeded torrent can be found besides the DHT.
+struct SeedOptions {
+    // Announce URLs (http://, https://, udp://): written into the .torrent and, as tr=, into
+    // the magnet link.
+    std::vector<std::string> trackers;
+    // "IP:PORT" or "[IPv6]:PORT" of peers that have the torrent (normally this node's own
+    // reachable endpoint), written into the magnet link as x.pe= for downloaders to dial.
+    std::vector<std::string> magnetPeers;
+};
+
 struct DownloadRequest {
     std::string source;                 // a magnet link or a .torrent path
     std::filesystem::path outDir;
@@ -82,6 +98,28 @@ struct ChannelInfo {
     pt::Wei deposit;
     std::string status;
     std::string error;
+};
+
+// The ledger (Node::ledger): per torrent, then per peer, what was served, received, earned
+// and paid over paid channels. Bytes are payload bytes on the channels' connections.
+struct PeerLedger {
+    std::string peer; // endpoint label of the payments (the counterparty's address if none)
+    std::uint64_t bytesServed = 0;   // to this peer, on channels in which we earn
+    std::uint64_t bytesReceived = 0; // from this peer, on channels in which we pay
+    pt::Wei earned;
+    pt::Wei paid;
+    std::vector<std::string> channels; // 0x channel ids
+};
+
+struct TorrentLedger {
+    std::string infoHash;
+    std::string name; // empty when the session does not know the torrent (any more)
+    std::uint64_t bytesServed = 0;
+    std::uint64_t bytesReceived = 0;
+    pt::Wei earned;
+    pt::Wei paid;
+    std::uint64_t channels = 0; // distinct channels
+    std::vector<PeerLedger> peers;
 };
 
 // One transaction the node sent.
@@ -135,6 +173,9 @@ public:
     // Creates a torrent of `path`, seeds it (at `pricePerMiB`, or free), writes the .torrent
     // into the data directory, and returns its magnet link.
     [[nodiscard]] pt::Result<SeedResult> seed(const std::filesystem::path& path, std::optional<pt::Wei> pricePerMiB);
+    // The same, with trackers and direct peers for the .torrent and the magnet link.
+    [[nodiscard]] pt::Result<SeedResult> seed(const std::filesystem::path& path, std::optional<pt::Wei> pricePerMiB,
+                                              const SeedOptions& options);
     // Starts a paid (or free) download; returns the info-hash.
     [[nodiscard]] pt::Result<std::string> download(const DownloadRequest& request);
     // Closes the channels of a finished download cooperatively and settles them on chain.
@@ -145,6 +186,9 @@ public:
     [[nodiscard]] std::vector<TorrentStatus> torrents() const;
     // Channels this node runs now or has stored (live figures for the running ones).
     [[nodiscard]] std::vector<ChannelInfo> channels() const;
+    // The ledger from the stored payments, every torrent or only `infoHash`; the byte counts
+    // of channels running now are their live ones when higher than the stored ones.
+    [[nodiscard]] pt::Result<std::vector<TorrentLedger>> ledger(const std::optional<std::string>& infoHash = std::nullopt) const;
     [[nodiscard]] pt::Status connectPeer(const std::string& infoHash, const std::string& hostPort);
 
     // Force-closes a channel (0x id): its latest state signed by both goes on chain with

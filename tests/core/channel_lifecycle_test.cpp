@@ -130,6 +130,16 @@ protected:
     {
         return PaidChannel(chainId(), beneficiary, payer, nextNonce_++, window, milliEther(1000));
     }
+    std::string cursorKey() const { return paytorrent::core::watchtowerCursorKey(chainId(), chain_->info().adjudicator); }
+    // The watchtower stores its cursor once it has polled.
+    bool watchtowerPolled() const
+    {
+        return pt::test::waitUntil([&] {
+            auto st = must(store::Store::open(dataDir_.database()), "store");
+            auto v = st.getSetting(cursorKey());
+            return v && *v;
+        }, kWatchLimit);
+    }
     std::string statusOf(const pt::nitro::ChannelId& id) const
     {
         for (const auto& c : node_->channels())
@@ -182,6 +192,67 @@ TEST_F(ChannelLifecycleTest, FundPayOffChainAndCloseCooperatively)
     EXPECT_EQ(again->action, "already_paid_out");
     EXPECT_FALSE(again->transaction);
     EXPECT_EQ(balanceOf(nodeKey().address()), now);
+}
+
+TEST_F(ChannelLifecycleTest, TheBuyersConclusionOnChainClosesTheSellersChannel)
+{
+    Node& node = openNode(); // the seller; the test's key buys and concludes
+    auto ch = newChannel(nodeKey(), other());
+    must(adjudicator().deposit(*senderFor(other()), ch.id(), Wei(), milliEther(1000)), "deposit");
+    ch.pay(milliEther(30));
+    ch.pay(milliEther(12));
+    ch.finalize();
+    // As the seller's engine leaves it: final state countersigned, status closing.
+    ch.store(dataDir_.database(), store::ChannelRole::beneficiary, store::ChannelStatus::closing);
+    // The watchtower has polled (its cursor is stored), so the conclusion reaches it as events.
+    ASSERT_TRUE(watchtowerPolled());
+    EXPECT_EQ(statusOf(ch.id()), "closing");
+    const Wei sellerBefore = balanceOf(nodeKey().address());
+
+    const auto conclude =
+        must(adjudicator().concludeAndTransferAllAssets(*senderFor(other()), ch.proofAt(ch.states().size() - 1)), "conclude");
+    EXPECT_EQ(holdings(ch.id()), Wei());
+    ASSERT_TRUE(pt::test::waitUntil([&] { return statusOf(ch.id()) == "closed"; }, kWatchLimit))
+        << "the seller's channel stayed " << statusOf(ch.id());
+    {
+        auto st = must(store::Store::open(dataDir_.database()), "store");
+        auto rec = must(st.getChannel(ch.id()), "channel");
+        ASSERT_TRUE(rec);
+        EXPECT_EQ(rec->status, store::ChannelStatus::closed);
+    }
+    // The seller was paid by the buyer's transaction and sent none of its own.
+    EXPECT_EQ(balanceOf(nodeKey().address()), sellerBefore + milliEther(42));
+    EXPECT_EQ(conclude.from, other().address());
+    (void)node;
+}
+
+TEST_F(ChannelLifecycleTest, AConclusionThatLeavesExtraHoldingsStillClosesTheChannel)
+{
+    // A third party deposited beyond the outcome: after the buyer's conclusion the adjudicator
+    // still holds that surplus, which no outcome of the channel pays out. The seller's node
+    // recognises the paid-out outcome's fingerprint instead of waiting for holdings of zero.
+    Node& node = openNode();
+    auto ch = newChannel(nodeKey(), other());
+    must(adjudicator().deposit(*senderFor(other()), ch.id(), Wei(), milliEther(1000)), "deposit");
+    const auto stranger = fundedKey(milliEther(100));
+    must(adjudicator().deposit(*senderFor(stranger), ch.id(), milliEther(1000), milliEther(5)), "extra deposit");
+    ch.pay(milliEther(64));
+    ch.finalize();
+    ch.store(dataDir_.database(), store::ChannelRole::beneficiary, store::ChannelStatus::closing);
+    const Wei sellerBefore = balanceOf(nodeKey().address());
+
+    must(adjudicator().concludeAndTransferAllAssets(*senderFor(other()), ch.proofAt(ch.states().size() - 1)), "conclude");
+    ASSERT_EQ(holdings(ch.id()), milliEther(5));
+    ASSERT_TRUE(pt::test::waitUntil([&] { return statusOf(ch.id()) == "closed"; }, kWatchLimit))
+        << "the seller's channel stayed " << statusOf(ch.id());
+    EXPECT_EQ(balanceOf(nodeKey().address()), sellerBefore + milliEther(64)) << "the seller sent no transaction";
+    EXPECT_EQ(holdings(ch.id()), milliEther(5));
+
+    // And withdraw by hand says there is nothing (left) for us, without a transaction.
+    auto w = node.withdraw(ch.id().hex());
+    ASSERT_TRUE(w) << w.error().describe();
+    EXPECT_EQ(w->action, "already_paid_out");
+    EXPECT_FALSE(w->transaction);
 }
 
 TEST_F(ChannelLifecycleTest, ChallengeAgainstASilentCounterpartyThenTheWatchtowerTransfers)
@@ -277,13 +348,8 @@ TEST_F(ChannelLifecycleTest, NodeRestartedInsideTheWindowStillAnswers)
     ch.store(dataDir_.database(), store::ChannelRole::beneficiary, store::ChannelStatus::open);
 
     openNode();
-    const std::string cursorKey = paytorrent::core::watchtowerCursorKey(chainId(), chain_->info().adjudicator);
-    // The watchtower has persisted its cursor once it has polled.
-    ASSERT_TRUE(pt::test::waitUntil([&] {
-        auto st = must(store::Store::open(dataDir_.database()), "store");
-        auto v = st.getSetting(cursorKey);
-        return v && *v;
-    }, kWatchLimit));
+    const std::string cursorKey = this->cursorKey();
+    ASSERT_TRUE(watchtowerPolled());
     node_.reset(); // the node stops
 
     const auto& old = ch.states().at(1);

@@ -70,6 +70,12 @@ CREATE TABLE settings (
     value BLOB NOT NULL
 ) STRICT, WITHOUT ROWID;
 )sql"},
+    // Rows of earlier versions get 0 bytes: those payments were recorded without a count.
+    // (SQLite integers stop at 2^63 - 1; recordPayment refuses more.)
+    {3, "payload bytes per payment and the ledger's index by torrent", R"sql(
+ALTER TABLE payments ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0 CHECK (bytes >= 0);
+CREATE INDEX payments_by_torrent ON payments (torrent, channel_id);
+)sql"},
 };
 
 static_assert(store_application_id == 1347704659, "the migration's literal must match");

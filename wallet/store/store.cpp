@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <limits>
 #include <string>
 #include <unordered_map>
 
@@ -101,11 +102,21 @@ constexpr const char* sql_signatures = R"(
 SELECT participant, signature FROM state_signatures WHERE channel_id = ?1 AND turn_num = ?2)";
 
 constexpr const char* sql_insert_payment = R"(
-INSERT INTO payments (channel_id, turn_num, amount, direction, torrent, peer, time_ms)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))";
+INSERT INTO payments (channel_id, turn_num, amount, direction, torrent, peer, time_ms, bytes)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))";
 constexpr const char* sql_payments = R"(
-SELECT turn_num, amount, direction, torrent, peer, time_ms FROM payments
+SELECT turn_num, amount, direction, torrent, peer, time_ms, bytes FROM payments
 WHERE channel_id = ?1 ORDER BY turn_num)";
+// The ledger's rows: the counterparty stands in for a missing peer label.
+constexpr const char* sql_ledger_all = R"(
+SELECT p.channel_id, p.torrent, p.peer, c.counterparty, p.direction, p.amount, p.bytes
+FROM payments p JOIN channels c ON c.channel_id = p.channel_id)";
+constexpr const char* sql_ledger_torrent = R"(
+SELECT p.channel_id, p.torrent, p.peer, c.counterparty, p.direction, p.amount, p.bytes
+FROM payments p JOIN channels c ON c.channel_id = p.channel_id WHERE p.torrent = ?1)";
+constexpr const char* sql_ledger_unlabelled = R"(
+SELECT p.channel_id, p.torrent, p.peer, c.counterparty, p.direction, p.amount, p.bytes
+FROM payments p JOIN channels c ON c.channel_id = p.channel_id WHERE p.torrent IS NULL)";
 constexpr const char* sql_payment_amounts = "SELECT amount FROM payments WHERE channel_id = ?1 AND direction = ?2";
 
 constexpr const char* sql_put_setting = R"(
@@ -171,6 +182,14 @@ Result<std::uint64_t> readUint48(const Statement& s, int col, const char* what)
     const std::int64_t v = s.columnInt(col);
     if (v < 0 || static_cast<std::uint64_t>(v) > nitro::max_uint48)
         return corrupt(std::string("a ") + what + " out of range (" + std::to_string(v) + ")");
+    return static_cast<std::uint64_t>(v);
+}
+
+// A payment's byte count: written from a uint64 below 2^63, so never negative.
+Result<std::uint64_t> readBytes(const Statement& s, int col)
+{
+    const std::int64_t v = s.columnInt(col);
+    if (v < 0) return corrupt("a payment of " + std::to_string(v) + " bytes");
     return static_cast<std::uint64_t>(v);
 }
 
@@ -642,6 +661,8 @@ Result<std::optional<nitro::SignedState>> Store::stateAt(const nitro::ChannelId&
 Status Store::recordPayment(const PaymentRecord& p)
 {
     if (p.turnNum > nitro::max_uint48) return invalid("a turn number is a uint48");
+    if (p.bytes > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        return invalid("a payment's byte count is below 2^63");
     for (const auto* label : {&p.torrent, &p.peer})
         if (*label && (*label)->size() > max_payment_label_bytes)
             return invalid("payment labels are at most " + std::to_string(max_payment_label_bytes) + " bytes");
@@ -658,6 +679,7 @@ Status Store::recordPayment(const PaymentRecord& p)
         if (p.peer) (*s)->bindText(6, *p.peer);
         else (*s)->bindNull(6);
         (*s)->bindInt(7, p.timeMs);
+        (*s)->bindInt(8, static_cast<std::int64_t>(p.bytes));
         auto ok = (*s)->run("payment at turn " + std::to_string(p.turnNum) + " of channel " + shortId(p.channelId));
         if (!ok && ok.error().code == make_error_code(StoreError::constraint))
             return makeError(StoreError::constraint,
@@ -693,6 +715,9 @@ Result<std::vector<PaymentRecord>> Store::payments(const nitro::ChannelId& id)
         p.torrent = readOptionalText(**s, 3);
         p.peer = readOptionalText(**s, 4);
         p.timeMs = (*s)->columnInt(5);
+        auto bytes = readBytes(**s, 6);
+        if (!bytes) return bytes.error();
+        p.bytes = *bytes;
         out.push_back(std::move(p));
     }
     return out;
@@ -717,6 +742,44 @@ Result<Wei> Store::paymentTotal(const nitro::ChannelId& id, PaymentDirection dir
         total = *sum;
     }
     return total;
+}
+
+Result<std::vector<LedgerTorrent>> Store::ledger(std::optional<std::string_view> torrent)
+{
+    const char* sql = !torrent ? sql_ledger_all : torrent->empty() ? sql_ledger_unlabelled : sql_ledger_torrent;
+    auto s = impl_->stmt(sql);
+    if (!s) return s.error();
+    ResetOnExit reset(**s);
+    if (torrent && !torrent->empty()) (*s)->bindText(1, *torrent);
+    LedgerBuilder builder;
+    for (;;) {
+        auto row = (*s)->step("cannot read the payments ledger");
+        if (!row) return row.error();
+        if (!*row) break;
+        LedgerRow r;
+        auto id = readFixed<32>(**s, 0, "payment's channel id");
+        if (!id) return id.error();
+        r.channelId = *id;
+        r.torrent = readOptionalText(**s, 1).value_or("");
+        if (auto peer = readOptionalText(**s, 2)) {
+            r.peer = std::move(*peer);
+        } else {
+            auto counterparty = readFixed<20>(**s, 3, "counterparty");
+            if (!counterparty) return counterparty.error();
+            r.peer = Address(*counterparty).toChecksum();
+        }
+        auto dir = paymentDirectionFromString((*s)->columnText(4));
+        if (!dir) return corrupt("an unknown payment direction \"" + std::string((*s)->columnText(4)) + "\"");
+        r.direction = *dir;
+        auto amount = readFixed<32>(**s, 5, "payment amount");
+        if (!amount) return amount.error();
+        r.amount = Wei(fromWord(*amount));
+        auto bytes = readBytes(**s, 6);
+        if (!bytes) return bytes.error();
+        r.bytes = *bytes;
+        if (auto ok = builder.add(r); !ok) return ok.error();
+    }
+    return builder.finish();
 }
 
 // --- settings ---------------------------------------------------------------------------

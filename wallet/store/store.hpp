@@ -15,6 +15,7 @@
 #pragma once
 
 #include "wallet/common/result.hpp"
+#include "wallet/store/ledger.hpp"
 #include "wallet/store/records.hpp"
 #include "wallet/store/store_error.hpp"
 
@@ -93,12 +94,18 @@ public:
 
     // --- payments ledger ------------------------------------------------------------------
     // Records one payment. The state (channelId, turnNum) must be stored, and one payment
-    // per state (constraint otherwise); labels of at most max_payment_label_bytes.
+    // per state (constraint otherwise); labels of at most max_payment_label_bytes; bytes
+    // below 2^63 (invalid_record otherwise: SQLite's integers are signed 64-bit).
     [[nodiscard]] Status recordPayment(const PaymentRecord& payment);
     // A channel's payments in turn order.
     [[nodiscard]] Result<std::vector<PaymentRecord>> payments(const nitro::ChannelId& id);
     // The sum of a channel's payments in one direction (corrupt if it overflows 2^256).
     [[nodiscard]] Result<Wei> paymentTotal(const nitro::ChannelId& id, PaymentDirection direction);
+    // The ledger (ledger.hpp): every payment grouped by torrent label, then peer label (the
+    // counterparty's address when a payment has none), then channel; only the torrent
+    // labelled `torrent` when given (empty: the payments recorded without a label). Reads
+    // every matching payment row; sums in C++ (corrupt when a sum overflows).
+    [[nodiscard]] Result<std::vector<LedgerTorrent>> ledger(std::optional<std::string_view> torrent = std::nullopt);
 
     // --- settings and cursors -------------------------------------------------------------
     [[nodiscard]] Status putSetting(std::string_view key, ByteView value);

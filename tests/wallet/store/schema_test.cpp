@@ -79,6 +79,62 @@ TEST_F(SchemaTest, OpensAVersion1DatabaseAndMigratesItKeepingItsRows)
     EXPECT_TRUE(store->integrityCheck().ok());
 }
 
+TEST_F(SchemaTest, OpensAVersion2DatabaseWithPaymentsAndKeepsThemWithZeroBytes)
+{
+    const auto ch = fixtures::makeChannel("v2");
+    const std::string torrent = "0123456789abcdef0123456789abcdef01234567";
+    {
+        // A version-2 file, its rows as version 2 stored them, written with plain SQL (today's
+        // store would migrate the file before writing).
+        test::RawDb db(path());
+        ASSERT_TRUE(migrate(db.get(), firstSteps(2)).ok());
+        ASSERT_EQ(db.integer("PRAGMA user_version"), 2);
+        ASSERT_EQ(db.integer("SELECT count(*) FROM pragma_table_info('payments') WHERE name = 'bytes'"), 0);
+        Bytes parts;
+        for (const auto& a : ch.fixed.participants) parts.insert(parts.end(), a.bytes.begin(), a.bytes.end());
+        db.execWithBlob("INSERT INTO channels VALUES (X'" + ch.id.hex(false) + "', X'" +
+                            toWord(ch.fixed.chainId).hex(false) + "', ?1, 1, X'" + Address().hex(false) +
+                            "', 86400, 'beneficiary', X'" + ch.payer.address().hex(false) + "', 'open', 5, 6)",
+                        parts);
+        for (int turn = 1; turn <= 2; ++turn) {
+            db.exec("INSERT INTO signed_states VALUES (X'" + ch.id.hex(false) + "', " + std::to_string(turn) +
+                    ", 0, X'', X'00', X'" + Hash32{}.hex(false) + "')");
+            const Bytes32 amount = toWord(U256(1000 * turn));
+            db.exec("INSERT INTO payments (channel_id, turn_num, amount, direction, torrent, peer, time_ms) VALUES (X'" +
+                    ch.id.hex(false) + "', " + std::to_string(turn) + ", X'" + amount.hex(false) +
+                    "', 'received', '" + torrent + "', '10.0.0.9:1', " + std::to_string(7000 + turn) + ")");
+        }
+        ASSERT_EQ(db.integer("SELECT count(*) FROM payments"), 2);
+    }
+    auto store = Store::open(path());
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    EXPECT_EQ(*store->schemaVersion(), latestSchemaVersion());
+    auto rows = store->payments(ch.id);
+    ASSERT_TRUE(rows.ok()) << rows.error().describe();
+    ASSERT_EQ(rows->size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ((*rows)[i].turnNum, i + 1);
+        EXPECT_EQ((*rows)[i].amount, Wei(1000 * (i + 1)));
+        EXPECT_EQ((*rows)[i].direction, PaymentDirection::received);
+        EXPECT_EQ((*rows)[i].torrent, torrent);
+        EXPECT_EQ((*rows)[i].timeMs, static_cast<std::int64_t>(7001 + i));
+        EXPECT_EQ((*rows)[i].bytes, 0u) << "payments of before version 3 carry no byte count";
+    }
+    auto ledger = store->ledger(torrent);
+    ASSERT_TRUE(ledger.ok()) << ledger.error().describe();
+    ASSERT_EQ(ledger->size(), 1u);
+    EXPECT_EQ((*ledger)[0].earned, Wei(3000));
+    EXPECT_EQ((*ledger)[0].bytesServed, 0u);
+    // The new column's rule holds on the migrated table.
+    {
+        test::RawDb db(path());
+        sqlite3_stmt* s = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(db.get(), "UPDATE payments SET bytes = -1", -1, &s, nullptr), SQLITE_OK);
+        EXPECT_EQ(sqlite3_step(s), SQLITE_CONSTRAINT);
+        sqlite3_finalize(s);
+    }
+}
+
 TEST_F(SchemaTest, RefusesADatabaseOfANewerVersion)
 {
     {

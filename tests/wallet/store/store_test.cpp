@@ -299,6 +299,7 @@ TEST_F(StoreTest, PaymentsRoundTripExactly)
                                           payment(ch, 3, Wei(7))};
     written[0].torrent = "0123456789abcdef0123456789abcdef01234567";
     written[0].peer = "127.0.0.1:6881";
+    written[1].bytes = 123'456'789'012;
     for (const auto& p : written) ASSERT_TRUE(store().recordPayment(p).ok());
 
     auto back = store().payments(ch.id);
