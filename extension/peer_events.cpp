@@ -9,6 +9,7 @@ PeerCountersSnapshot PeerCounters::snapshot() const noexcept
     s.creditCharged = creditCharged.load(std::memory_order_relaxed);
     s.payloadSent = payloadSent.load(std::memory_order_relaxed);
     s.requestsRefused = requestsRefused.load(std::memory_order_relaxed);
+    s.requestsHeld = requestsHeld.load(std::memory_order_relaxed);
     s.rejectsSent = rejectsSent.load(std::memory_order_relaxed);
     s.payloadReceived = payloadReceived.load(std::memory_order_relaxed);
     s.bytesRequested = bytesRequested.load(std::memory_order_relaxed);

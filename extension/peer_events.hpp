@@ -30,6 +30,7 @@ struct PeerCountersSnapshot {
     std::uint64_t creditCharged = 0;   // bytes of accepted requests, net of refunds
     std::uint64_t payloadSent = 0;     // payload bytes written to the socket
     std::uint64_t requestsRefused = 0; // requests refused for lack of credit
+    std::uint64_t requestsHeld = 0;    // requests held until a payment landed (section 4)
     std::uint64_t rejectsSent = 0;     // reject-request messages sent (ours and libtorrent's)
     // Our downloads from this peer (we buy).
     std::uint64_t payloadReceived = 0; // payload bytes of complete blocks received
@@ -44,6 +45,7 @@ struct PeerCounters {
     std::atomic<std::uint64_t> creditCharged{0};
     std::atomic<std::uint64_t> payloadSent{0};
     std::atomic<std::uint64_t> requestsRefused{0};
+    std::atomic<std::uint64_t> requestsHeld{0};
     std::atomic<std::uint64_t> rejectsSent{0};
     std::atomic<std::uint64_t> payloadReceived{0};
     std::atomic<std::uint64_t> bytesRequested{0};

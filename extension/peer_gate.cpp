@@ -262,8 +262,56 @@ bool PeerGate::on_request(lt::peer_request const& request)
         publishCredit();
         return false;
     }
+    // While paid blocks are still going out, a payment on its way can land before the pipe
+    // drains: hold the request rather than choke (which would reject every queued request
+    // and drain it). A buyer keeps at most reqq requests outstanding, so at most that many
+    // wait here; more is a peer ignoring reqq, refused as before.
+    const std::size_t holdLimit = paidRequestQueue(state_->node.creditWindow, state_->node.paymentIncrement);
+    if (joined_ && peerSupportsFast_ && !chargedRequests_.empty() && held_.size() < holdLimit) {
+        hold(request);
+        return true;
+    }
     refuse(request);
     return true;
+}
+
+bool PeerGate::on_cancel(lt::peer_request const& request)
+{
+    auto it = std::find(held_.begin(), held_.end(), request);
+    if (it == held_.end()) return false; // libtorrent's own (it rejects what it still queues)
+    held_.erase(it);
+    sendReject(request); // BEP 6: a cancelled request is still answered, with a reject
+    return true;
+}
+
+void PeerGate::hold(lt::peer_request const& request)
+{
+    counters_->requestsHeld.fetch_add(1, std::memory_order_relaxed);
+    held_.push_back(request);
+    stop(blockLength(request));
+}
+
+void PeerGate::stop(std::uint64_t requestBytes)
+{
+    if (!joined_ || stopped_) return;
+    stopped_ = true;
+    sendMessage(Stop{StopReason::payment_needed});
+    if (auto events = state_->events()) events->onCreditExhausted(key_, requestBytes);
+}
+
+// The last paid block has gone out (or was rejected) and no payment landed: what was held
+// is refused now. Called from inside libtorrent's send and choke paths, so the choke it may
+// cause runs from the queue.
+void PeerGate::refuseHeldOnceDrained()
+{
+    if (held_.empty() || !chargedRequests_.empty()) return;
+    state_->post([weak = weak_from_this()] {
+        auto gate = weak.lock();
+        if (!gate || gate->held_.empty() || !gate->chargedRequests_.empty()) return;
+        auto held = std::move(gate->held_);
+        gate->held_.clear();
+        for (const auto& r : held) gate->refuse(r);
+    });
 }
 
 void PeerGate::refuse(lt::peer_request const& request)
@@ -273,11 +321,7 @@ void PeerGate::refuse(lt::peer_request const& request)
     // at once, and that is a reject storm.
     if (connectionAlive() && !connection_.is_choked()) connection_.choke_this_peer();
     if (peerSupportsFast_) sendReject(request);
-    if (joined_ && !stopped_) {
-        stopped_ = true;
-        sendMessage(Stop{StopReason::payment_needed});
-        if (auto events = state_->events()) events->onCreditExhausted(key_, blockLength(request));
-    }
+    stop(blockLength(request));
 }
 
 void PeerGate::sendReject(lt::peer_request const& request)
@@ -306,6 +350,7 @@ void PeerGate::sent_reject_request(lt::peer_request const& request)
     account_.refund(blockLength(request));
     if (closing_) account_.revoke();
     publishCredit();
+    refuseHeldOnceDrained();
     // Choking a peer that asked beyond its credit makes libtorrent reject its queued
     // requests, which gives their credit back. Once that burst of rejects is through, a
     // stopped peer with paid credit left is started again: otherwise a buyer that has
@@ -331,6 +376,7 @@ void PeerGate::sent_piece(lt::peer_request const& request)
 {
     auto it = chargedRequests_.find({static_cast<int>(request.piece), request.start, request.length});
     if (it != chargedRequests_.end()) chargedRequests_.erase(it);
+    refuseHeldOnceDrained();
 }
 
 void PeerGate::sent_unchoke()
@@ -402,6 +448,11 @@ void PeerGate::grant(std::uint64_t bytes)
         sendMessage(Start{account_.available()});
     }
     if (connectionAlive() && connection_.is_choked()) connection_.maybe_unchoke_this_peer();
+    // The held requests are answered with a reject: the buyer, unchoked, asks for blocks
+    // again at once, and now they are covered (what still is not is held again).
+    auto held = std::move(held_);
+    held_.clear();
+    for (const auto& r : held) sendReject(r);
 }
 
 void PeerGate::sendPayload(const Bytes& payload)
@@ -424,6 +475,7 @@ void PeerGate::close(PeerErrorCode code, const Error& reason)
     if (text.size() > max_error_text_bytes) text.resize(max_error_text_bytes);
     sendMessage(ErrorMessage{static_cast<std::uint32_t>(code), std::move(text)});
     closing_ = true;
+    held_.clear(); // closing: answer nothing more
     if (connectionAlive() && !connection_.is_choked()) connection_.choke_this_peer();
     account_.revoke();
     publishCredit();

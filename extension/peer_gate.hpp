@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <vector>
 
 namespace pt::ext {
 
@@ -34,6 +35,7 @@ public:
     bool on_extension_handshake(libtorrent::bdecode_node const& handshake) override;
     bool on_extended(int length, int msg, libtorrent::span<char const> body) override;
     bool on_request(libtorrent::peer_request const& request) override;
+    bool on_cancel(libtorrent::peer_request const& request) override;
     void sent_reject_request(libtorrent::peer_request const& request) override;
     void sent_piece(libtorrent::peer_request const& request) override;
     void sent_unchoke() override;
@@ -55,6 +57,9 @@ private:
     [[nodiscard]] bool connectionAlive() const;
     [[nodiscard]] std::string endpoint() const;
     void refuse(libtorrent::peer_request const& request);
+    void hold(libtorrent::peer_request const& request);
+    void refuseHeldOnceDrained();
+    void stop(std::uint64_t requestBytes);
     void sendMessage(const Message& message);
     void sendReject(libtorrent::peer_request const& request);
     void chokeIfUnpaid();
@@ -76,6 +81,11 @@ private:
     // of a request we never charged (libtorrent rejects some before asking plugins) cannot
     // mint credit.
     std::multiset<RequestKey> chargedRequests_;
+    // Requests that found too little credit while charged ones were still being served: held
+    // unanswered and uncharged until a payment lands (then rejected, so the buyer asks again
+    // and is served, with no choke and no drained pipe) or the charged ones are all sent
+    // (then refused: choke and reject). docs/protocol.md, section 4.
+    std::vector<libtorrent::peer_request> held_;
     std::optional<Terms> remoteTerms_;
     int remoteMessageId_ = 0;         // 0: the peer has not (yet) advertised the extension
     bool peerSupportsFast_ = false;   // BEP 6: needed to reject requests (and refund them)

@@ -440,6 +440,7 @@ struct Sample {
     double firstPayment = -1;
     double firstByte = -1;
     std::uint64_t payments = 0;
+    std::uint64_t stops = 0;
     Wei paid;
     std::string channelStatus;
     double downloaderCpu = 0;
@@ -599,6 +600,7 @@ Result<Sample> downloadOnce(const Context& ctx, std::uint64_t increment, std::ui
         for (const auto& c : closed) {
             if (c.role != "buyer") continue;
             s.paid = s.paid + c.paid;
+            s.stops += c.stops;
             s.channelStatus = c.status;
         }
         if (s.paid.value() == 0)
@@ -634,6 +636,7 @@ TransferRun summarise(std::uint64_t increment, std::uint64_t window, const std::
         r.firstPaymentSeconds = median(firstPayment);
         r.firstPaidByteSeconds = median(r.firstPaidBytePerRound);
         r.payments = samples.back().payments;
+        r.stops = samples.back().stops;
         r.paid = samples.back().paid;
         r.channelStatus = samples.back().channelStatus;
     } else {
@@ -747,9 +750,9 @@ Result<TransferBenchReport> runTransferBench(const TransferBenchOptions& o)
             auto s = downloadOnce(ctx, inc, window, fmt::format("paid-{}-{}", inc, round));
             if (!s) return s.error();
             paid[i].push_back(*s);
-            say(o, fmt::format("paid, increment {}{}: {:.2f} s, {:.1f} MB/s, {} payments, first paid byte {:.3f} s",
+            say(o, fmt::format("paid, increment {}{}: {:.2f} s, {:.1f} MB/s, {} payments, {} stops, first paid byte {:.3f} s",
                                formatByteSize(inc), suffix, s->seconds, static_cast<double>(o.size) / s->seconds / 1e6,
-                               s->payments, s->firstByte));
+                               s->payments, s->stops, s->firstByte));
         }
     }
     if (auto stopped = (*seeder)->stop(); !stopped) say(o, stopped.error().describe());
@@ -788,6 +791,7 @@ nlohmann::json toJson(const TransferBenchReport& r)
                                   {"first_payment_countersigned", t.firstPaymentSeconds},
                                   {"first_paid_byte", t.firstPaidByteSeconds}};
             j["payments"] = t.payments;
+            j["stops"] = t.stops;
             j["bytes_per_payment"] = t.payments > 0 ? static_cast<double>(r.size) / static_cast<double>(t.payments) : 0.0;
             j["paid_wei"] = t.paid.toDecimal();
             j["channel_status"] = t.channelStatus;

@@ -509,6 +509,7 @@ ChannelInfo toInfo(const core::ChannelSummary& s)
     c.deposit = s.deposit;
     c.status = s.status;
     c.error = s.error;
+    c.stops = s.stops;
     return c;
 }
 

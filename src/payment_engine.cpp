@@ -32,6 +32,9 @@ constexpr std::uint64_t max_challenge_duration = 30ull * 24 * 3600;
 // final state. More is a peer flooding us, and is refused
 // rather than queued without bound.
 constexpr std::size_t max_payments_before_funding = 4;
+// How long a write nothing waits on (a buyer's countersigned state) may stay uncommitted
+// when no urgent commit comes to take it along.
+constexpr std::chrono::milliseconds lazy_commit_delay{20};
 
 std::int64_t nowMs()
 {
@@ -113,6 +116,7 @@ struct PaymentEngine::Peer {
     // Buyer side.
     std::deque<nitro::Proposal> inflight; // sent, not yet countersigned, oldest first
     bool stopped = false;                 // STOP(payment_needed) received, no START since
+    std::uint64_t stops = 0;              // STOP(payment_needed) received in all
     bool wantFinal = false;
     std::uint64_t received = 0;
     std::string error;
@@ -142,7 +146,7 @@ struct PaymentEngine::Closing {
 };
 
 PaymentEngine::PaymentEngine(EngineConfig config, PrivateKey key, store::Store& store, ChainPort& chain)
-    : config_(std::move(config)), key_(std::move(key)), store_(store), chain_(chain), closingTimer_(ctx_)
+    : config_(std::move(config)), key_(std::move(key)), store_(store), chain_(chain), closingTimer_(ctx_), flushTimer_(ctx_)
 {
     thread_ = std::thread([this] {
         auto guard = boost::asio::make_work_guard(ctx_);
@@ -282,10 +286,22 @@ Status PaymentEngine::persist(const std::function<Status()>& writes)
 // during a commit, and the next flush covers them all: the cost per payment falls as the
 // load grows. If the batch fails, each unit is retried in a transaction of its own, so one
 // unit's failure is its own.
-void PaymentEngine::commitLater(std::function<Status()> writes, std::function<void(const Status&)> then)
+void PaymentEngine::commitLater(std::function<Status()> writes, std::function<void(const Status&)> then, bool urgent)
 {
     pending_.push_back({std::move(writes), std::move(then)});
     if (flushPosted_) return;
+    if (!urgent) {
+        // Nothing waits on it: it rides along with the next urgent commit, or goes on its own
+        // after lazy_commit_delay.
+        if (flushTimerArmed_) return;
+        flushTimerArmed_ = true;
+        flushTimer_.expires_after(lazy_commit_delay);
+        flushTimer_.async_wait([this](const boost::system::error_code& ec) {
+            flushTimerArmed_ = false;
+            if (!ec) flush();
+        });
+        return;
+    }
     flushPosted_ = true;
     boost::asio::post(ctx_, [this] { flush(); });
 }
@@ -293,6 +309,7 @@ void PaymentEngine::commitLater(std::function<Status()> writes, std::function<vo
 void PaymentEngine::flush()
 {
     flushPosted_ = false;
+    if (flushTimerArmed_) flushTimer_.cancel();
     std::vector<PendingCommit> batch = std::move(pending_);
     pending_.clear();
     if (batch.empty()) return;
@@ -372,6 +389,7 @@ void PaymentEngine::publish(const Peer& p)
     case Peer::Phase::failed: s.status = "failed"; break;
     }
     s.error = p.error;
+    s.stops = p.stops;
     std::lock_guard lock(summaryMutex_);
     summaries_[id] = s;
 }
@@ -477,6 +495,7 @@ void PaymentEngine::message(ext::PeerKey key, ext::Message msg)
                 spdlog::debug("engine: STOP({}) from {}", ext::toString(m.reason), p->info.endpoint);
                 if (m.reason == ext::StopReason::payment_needed) {
                     p->stopped = true;
+                    ++p->stops;
                     maybePay(*p);
                 }
             }
@@ -681,8 +700,9 @@ void PaymentEngine::countersigned(Peer& p, const nitro::ChannelView& agreed, con
     const std::uint64_t covered = bytesForWei(agreed.paid(), p.price);
     if (spdlog::should_log(spdlog::level::debug)) {
         const auto c = p.info.counters ? p.info.counters->snapshot() : ext::PeerCountersSnapshot{};
-        spdlog::debug("engine: seller turn {} covers {} bytes; granted {} charged {} sent {} refused {}", agreed.turnNum(),
-                      covered, c.creditGranted, c.creditCharged, c.payloadSent, c.requestsRefused);
+        spdlog::debug("engine: seller turn {} covers {} bytes; granted {} charged {} sent {} held {} refused {}",
+                      agreed.turnNum(), covered, c.creditGranted, c.creditCharged, c.payloadSent, c.requestsHeld,
+                      c.requestsRefused);
     }
     if (covered > p.granted) {
         control_->grantCredit(p.info.key, covered - p.granted);
@@ -800,6 +820,9 @@ void PaymentEngine::handleCountersignature(Peer& p, std::uint64_t turn, const ex
     p.inflight.pop_front();
     if (isFinal) p.phase = Peer::Phase::closing;
     const ext::PeerKey key = p.info.key;
+    // Nothing is sent on a countersignature (the next payment builds on our own signed state,
+    // which is stored before it leaves): unless it closes the channel, its commit may wait
+    // for the next one instead of costing an fsync of its own.
     commitLater(agreedWrites(p, next->latest(), amount, store::PaymentDirection::sent, isFinal),
                 [this, key, finalState = next->latest(), id = next->id(), amount, isFinal](const Status& stored) {
                     Peer* peer = find(key);
@@ -817,7 +840,8 @@ void PaymentEngine::handleCountersignature(Peer& p, std::uint64_t turn, const ex
                         return;
                     }
                     conclude(key, id, finalState);
-                });
+                },
+                isFinal);
     // The next payment need not wait for this commit: it is stored before it leaves.
     if (!isFinal) maybePay(p);
 }

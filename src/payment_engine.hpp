@@ -67,6 +67,7 @@ struct ChannelSummary {
     pt::Wei deposit;
     std::string status;      // proposed, open, closing, closed, failed
     std::string error;       // why it failed, if it did
+    std::uint64_t stops = 0; // STOP(payment_needed) from the seller (we buy): credit ran out
 };
 
 // Bytes <-> wei at a price per MiB, rounded so that a payment always covers its bytes:
@@ -136,7 +137,8 @@ private:
     Peer* find(pt::ext::PeerKey key);
     [[nodiscard]] pt::Status persist(const std::function<pt::Status()>& writes);
     // Group commit (see the .cpp): `writes` joins the next batch; `then` runs after its commit.
-    void commitLater(std::function<pt::Status()> writes, std::function<void(const pt::Status&)> then);
+    // `urgent` false: nothing waits on it; it may share the next urgent commit (bounded delay).
+    void commitLater(std::function<pt::Status()> writes, std::function<void(const pt::Status&)> then, bool urgent = true);
     void flush();
     [[nodiscard]] std::function<pt::Status()> agreedWrites(const Peer& p, const pt::nitro::SignedState& agreed,
                                                            const pt::Wei& amount, pt::store::PaymentDirection direction,
@@ -164,6 +166,8 @@ private:
 
     boost::asio::io_context ctx_;
     boost::asio::steady_timer closingTimer_;
+    boost::asio::steady_timer flushTimer_; // lazy commits (commitLater with urgent false)
+    bool flushTimerArmed_ = false;
     bool closingTimerArmed_ = false;
     std::thread thread_;
 };

@@ -34,11 +34,12 @@ void printTransfer(const TransferBenchReport& r)
     std::cout << fmt::format("Transfer benchmark: {} over TCP on loopback, seeder and downloader in two processes,\n"
                              "tuned libtorrent settings, price {} wei per MiB, {} round{} (medians)\n",
                              formatByteSize(r.size), r.pricePerMiB.toDecimal(), r.rounds, r.rounds > 1 ? "s" : "")
-              << fmt::format("  {:<28} {:>9} {:>9} {:>7} {:>9} {:>16} {:>15}\n", "", "MB/s", "time", "ratio", "payments",
-                             "first paid byte", "cpu dl / seed");
+              << fmt::format("  {:<28} {:>9} {:>9} {:>7} {:>9} {:>6} {:>16} {:>15}\n", "", "MB/s", "time", "ratio", "payments",
+                             "stops", "first paid byte", "cpu dl / seed");
     auto row = [](const std::string& name, const TransferRun& t, bool paid) {
-        return fmt::format("  {:<28} {:>9.1f} {:>7.2f} s {:>7.2f} {:>9} {:>16} {:>7.1f} / {:.1f}\n", name, t.mbPerSecond,
+        return fmt::format("  {:<28} {:>9.1f} {:>7.2f} s {:>7.2f} {:>9} {:>6} {:>16} {:>7.1f} / {:.1f}\n", name, t.mbPerSecond,
                            t.seconds, t.ratio, paid ? std::to_string(t.payments) : std::string("-"),
+                           paid ? std::to_string(t.stops) : std::string("-"),
                            paid ? secondsText(t.firstPaidByteSeconds) : std::string("-"), t.downloaderCpuSeconds,
                            t.seederCpuSeconds);
     };

@@ -98,6 +98,7 @@ struct ChannelInfo {
     pt::Wei deposit;
     std::string status;
     std::string error;
+    std::uint64_t stops = 0; // times the seller stopped us for want of credit (we buy; this run)
 };
 
 // The ledger (Node::ledger): per torrent, then per peer, what was served, received, earned

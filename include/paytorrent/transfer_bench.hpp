@@ -77,6 +77,7 @@ struct TransferRun {
     double firstPaidByteSeconds = -1;   // the first paid data is counted (64 KiB: the first notification)
     std::vector<double> firstPaidBytePerRound;
     std::uint64_t payments = 0;         // countersigned payments, last round
+    std::uint64_t stops = 0;            // STOP(payment_needed) the buyer received, last round
     pt::Wei paid;                       // paid in the last round, per the closed channel
     std::string channelStatus;          // of that channel after closeChannels ("closed")
     double downloaderCpuSeconds = 0;    // the benchmark process during the download (median)

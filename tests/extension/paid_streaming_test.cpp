@@ -435,6 +435,10 @@ TEST_F(PaidStreamingLoopback, PaidDownloadCompletesWhenPayingOnStop)
     ASSERT_EQ(counters.size(), 1u);
     EXPECT_LE(counters[0]->requestsRefused.load(),
               static_cast<std::uint64_t>(buyer.engine->stopsReceived_.load()) * paidRequestQueue(kWindow, kIncrement));
+    // A request that finds no credit while paid blocks are still going out is held until the
+    // payment lands, not refused with a choke: some were, and the download still completed
+    // with every charged request served or refunded (runPaidDownload checked both).
+    EXPECT_GT(counters[0]->requestsHeld.load(), 0u);
 }
 
 TEST_F(PaidStreamingLoopback, PaidDownloadCompletesWhenPayingAhead)
