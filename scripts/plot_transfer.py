@@ -91,7 +91,7 @@ def main():
     ax.set_ylabel("download throughput, MB/s (10^6 bytes)")
     ax.set_ylim(0, max(unpaid + [p["mb_per_s"] for t in runs for p in t["paid"]]) * 1.15)
     rx.set_ylabel("paid / unpaid (same run)")
-    rx.set_ylim(0, 1.2)
+    rx.set_ylim(0, max([1.2] + [p["ratio_to_unpaid"] * 1.08 for t in runs for p in t["paid"]]))
     ax.legend(loc="lower right", fontsize=8)
     rx.legend(loc="lower right", fontsize=8)
     machine = runs[0].get("machine", {})

@@ -747,7 +747,8 @@ Wei PaymentEngine::paymentLimit(const Torrent& t, const nitro::ChannelId& self, 
 // one's countersignature (up to maxPaymentsInFlight), so the pipe does not drain while
 // countersignatures travel. Credit, counted on the last state we signed, never exceeds
 // received + window: that is the buyer's whole exposure to this seller. While the seller
-// has us stopped, the shortfall is paid even if it is less than an increment.
+// has us stopped and no payment of ours is on its way (one that is will bring START), the
+// shortfall is paid even if it is less than an increment.
 void PaymentEngine::maybePay(Peer& p)
 {
     if (p.weSell || p.phase != Peer::Phase::open) return;
@@ -760,9 +761,10 @@ void PaymentEngine::maybePay(Peer& p)
     const std::uint64_t credit = bytesForWei(signedPaid, p.price);
     const std::uint64_t target = p.received + config_.creditWindow;
     if (target <= credit) return;
-    if (!p.stopped && target - credit < config_.paymentIncrement) return;
-    const std::uint64_t buy = p.stopped ? target - credit
-                                        : (target - credit) / config_.paymentIncrement * config_.paymentIncrement;
+    const bool topUp = p.stopped && p.inflight.empty();
+    if (!topUp && target - credit < config_.paymentIncrement) return;
+    const std::uint64_t buy = topUp ? target - credit
+                                    : (target - credit) / config_.paymentIncrement * config_.paymentIncrement;
     Wei newPaid = weiForBytes(credit + buy, p.price);
     if (newPaid > signedPaid + signedLeft) newPaid = signedPaid + signedLeft; // the deposit is the limit
     const nitro::ChannelId id = p.view->id();
