@@ -18,8 +18,6 @@ struct PaymentChannelAccess {
     {
         return ValidatedPayment(std::move(s), digest, paid, id);
     }
-    static const ChannelId& id(const Proposal& p) { return p.id_; }
-    static const ChannelId& id(const ValidatedPayment& v) { return v.id_; }
 };
 
 namespace {
@@ -263,7 +261,7 @@ Result<ChannelView> countersign(const ValidatedPayment& payment, const PrivateKe
                                                     s.state.fixed.participants[beneficiary_index].toChecksum() + ")");
     SignedState both = s;
     both.signatures[beneficiary_index] = beneficiaryKey.signDigest(payment.digest());
-    return PaymentChannelAccess::view(std::move(both), PaymentChannelAccess::id(payment));
+    return PaymentChannelAccess::view(std::move(both), payment.channelId());
 }
 
 Result<ChannelView> verifyCountersigned(const Proposal& sent, const SignedState& reply)
@@ -279,7 +277,7 @@ Result<ChannelView> verifyCountersigned(const Proposal& sent, const SignedState&
     // Our own signature is taken from what we sent, not from the reply.
     SignedState both = mine;
     both.signatures[beneficiary_index] = reply.signatures[beneficiary_index];
-    return PaymentChannelAccess::view(std::move(both), PaymentChannelAccess::id(sent));
+    return PaymentChannelAccess::view(std::move(both), sent.channelId());
 }
 
 } // namespace pt::nitro

@@ -88,46 +88,51 @@ private:
     ChannelId id_;
 };
 
-// The payer's proposal of the next state, signed by the payer, waiting for the countersignature.
-class Proposal {
+// A state of one channel, signed by the payer, with its signing digest
+// (ethSignedMessageDigest(stateHash(state)), kept so that no side hashes a state twice):
+// what a Proposal and a ValidatedPayment share.
+class SignedTurn {
 public:
     [[nodiscard]] const SignedState& signedState() const noexcept { return signed_; }
+    [[nodiscard]] std::uint64_t turnNum() const noexcept { return signed_.state.turnNum; }
+    [[nodiscard]] bool isFinal() const noexcept { return signed_.state.isFinal; }
+    [[nodiscard]] const ChannelId& channelId() const noexcept { return id_; }
+    [[nodiscard]] const Hash32& digest() const noexcept { return digest_; }
+
+protected:
+    SignedTurn(SignedState s, const Hash32& digest, const ChannelId& id) : signed_(std::move(s)), digest_(digest), id_(id) {}
+    SignedState signed_;
+    Hash32 digest_;
+    ChannelId id_;
+};
+
+// The payer's proposal of the next state, signed by the payer, waiting for the countersignature.
+class Proposal : public SignedTurn {
+public:
+    // What this state pays on top of the one it follows.
     [[nodiscard]] const Wei& amount() const noexcept { return amount_; }
     // What the proposed state pays the beneficiary in total, and leaves the payer.
     [[nodiscard]] const Wei& paid() const { return signed_.state.outcome[0].allocationItems[beneficiary_index].amount; }
     [[nodiscard]] const Wei& remaining() const { return signed_.state.outcome[0].allocationItems[payer_index].amount; }
-    [[nodiscard]] std::uint64_t turnNum() const noexcept { return signed_.state.turnNum; }
-    [[nodiscard]] const ChannelId& channelId() const noexcept { return id_; }
-    // ethSignedMessageDigest(stateHash(state)): kept so that no side hashes a state twice.
-    [[nodiscard]] const Hash32& digest() const noexcept { return digest_; }
 
 private:
     friend struct PaymentChannelAccess;
     Proposal(SignedState s, const Hash32& digest, const Wei& amount, const ChannelId& id)
-        : signed_(std::move(s)), digest_(digest), amount_(amount), id_(id) {}
-    SignedState signed_;
-    Hash32 digest_;
+        : SignedTurn(std::move(s), digest, id), amount_(amount) {}
     Wei amount_;
-    ChannelId id_;
 };
 
 // A received proposal that passed every rule: the only thing the beneficiary can countersign.
-class ValidatedPayment {
+class ValidatedPayment : public SignedTurn {
 public:
-    [[nodiscard]] const SignedState& signedState() const noexcept { return signed_; }
     // The amount this state pays on top of the previous one (new beneficiary amount - old).
     [[nodiscard]] const Wei& paid() const noexcept { return paid_; }
-    [[nodiscard]] bool isFinal() const noexcept { return signed_.state.isFinal; }
-    [[nodiscard]] const Hash32& digest() const noexcept { return digest_; }
 
 private:
     friend struct PaymentChannelAccess;
     ValidatedPayment(SignedState s, const Hash32& digest, const Wei& paid, const ChannelId& id)
-        : signed_(std::move(s)), digest_(digest), paid_(paid), id_(id) {}
-    SignedState signed_;
-    Hash32 digest_;
+        : SignedTurn(std::move(s), digest, id), paid_(paid) {}
     Wei paid_;
-    ChannelId id_;
 };
 
 // The digest a participant signs for `state`: ethSignedMessageDigest(stateHash(state)).
