@@ -348,6 +348,16 @@ protected:
         return h;
     }
 
+    // The seller sells the torrent at 1000 wei per MiB, the buyer buys it, and the buyer
+    // dials the seller: {seed, leech}.
+    std::pair<lt::torrent_handle, lt::torrent_handle> startPaidTorrent(Node& seller, Node& buyer)
+    {
+        seller.extension->setTorrent(key_, Wei(std::uint64_t{1000}));
+        buyer.extension->setTorrent(key_, std::nullopt);
+        auto seed = addSeed(seller);
+        return {seed, addLeech(buyer, seller.port())};
+    }
+
     lt::torrent_handle addLeech(Node& node, int seedPort)
     {
         lt::add_torrent_params p;
@@ -418,10 +428,7 @@ TEST_F(PaidStreamingLoopback, PaidDownloadCompletesWhenPayingOnStop)
 {
     Node seller(true, true, {.grants = true}, 0x51);
     Node buyer(true, false, {.payAhead = false}, 0xb1);
-    seller.extension->setTorrent(key_, Wei(std::uint64_t{1000}));
-    buyer.extension->setTorrent(key_, std::nullopt);
-    auto seed = addSeed(seller);
-    auto leech = addLeech(buyer, seller.port());
+    auto [seed, leech] = startPaidTorrent(seller, buyer);
 
     runPaidDownload(seller, buyer, seed, leech);
     EXPECT_TRUE(sameFiles());
@@ -445,10 +452,7 @@ TEST_F(PaidStreamingLoopback, PaidDownloadCompletesWhenPayingAhead)
 {
     Node seller(true, true, {.grants = true}, 0x52);
     Node buyer(true, false, {.payAhead = true}, 0xb2);
-    seller.extension->setTorrent(key_, Wei(std::uint64_t{1000}));
-    buyer.extension->setTorrent(key_, std::nullopt);
-    auto seed = addSeed(seller);
-    auto leech = addLeech(buyer, seller.port());
+    auto [seed, leech] = startPaidTorrent(seller, buyer);
 
     runPaidDownload(seller, buyer, seed, leech);
     EXPECT_TRUE(sameFiles());
@@ -468,10 +472,7 @@ TEST_F(PaidStreamingLoopback, PaidDownloadCompletesUnderTheRealChoker)
                           1u << static_cast<std::uint32_t>(lt::session::global_peer_class_id));
         node->session->set_peer_class_filter(everyone);
     }
-    seller.extension->setTorrent(key_, Wei(std::uint64_t{1000}));
-    buyer.extension->setTorrent(key_, std::nullopt);
-    auto seed = addSeed(seller);
-    auto leech = addLeech(buyer, seller.port());
+    auto [seed, leech] = startPaidTorrent(seller, buyer);
 
     runPaidDownload(seller, buyer, seed, leech);
     EXPECT_TRUE(sameFiles());
@@ -483,10 +484,7 @@ TEST_F(PaidStreamingLoopback, EngineRejectionSendsErrorAndDisconnects)
 {
     Node seller(true, true, {.grants = true, .rejectPayments = true}, 0x58);
     Node buyer(true, false, {.payAhead = false}, 0xb8);
-    seller.extension->setTorrent(key_, Wei(std::uint64_t{1000}));
-    buyer.extension->setTorrent(key_, std::nullopt);
-    auto seed = addSeed(seller);
-    auto leech = addLeech(buyer, seller.port());
+    auto [seed, leech] = startPaidTorrent(seller, buyer);
 
     ASSERT_TRUE(waitFor([&] { return buyer.engine->errorsReceived_.load() == 1; }, 5s));
     EXPECT_EQ(buyer.engine->lastErrorCode_.load(), static_cast<std::uint32_t>(PeerErrorCode::invalid_signature));
@@ -502,10 +500,7 @@ TEST_F(PaidStreamingLoopback, SellerThatNeverGrantsSendsNothingAndNoRejectStorm)
 {
     Node seller(true, true, {.grants = false}, 0x53);
     Node buyer(true, false, {.payAhead = false}, 0xb3);
-    seller.extension->setTorrent(key_, Wei(std::uint64_t{1000}));
-    buyer.extension->setTorrent(key_, std::nullopt);
-    auto seed = addSeed(seller);
-    auto leech = addLeech(buyer, seller.port());
+    auto [seed, leech] = startPaidTorrent(seller, buyer);
 
     ASSERT_TRUE(waitFor([&] { return seller.engine->joined() == 1 && buyer.engine->paymentsSent_.load() > 0; }, 5s));
     std::this_thread::sleep_for(1000ms);

@@ -599,27 +599,28 @@ Result<nitro::SignedState> assembleState(StoreImpl& impl, Store& store, const ni
     return ss;
 }
 
-} // namespace
-
-Result<std::optional<nitro::SignedState>> Store::latestState(const nitro::ChannelId& id)
+// The state row that `sql` selects (bound by `bind`) with its signatures, read in one
+// snapshot; nullopt when there is none.
+template <class Bind>
+Result<std::optional<nitro::SignedState>> readOneState(StoreImpl& impl, Store& store, const nitro::ChannelId& id,
+                                                       const char* sql, Bind&& bind, const std::string& what)
 {
     std::optional<nitro::SignedState> out;
-    // One read snapshot for the row, its channel and its signatures.
-    auto ok = atomically(*impl_, [&]() -> Status {
+    auto ok = atomically(impl, [&]() -> Status {
         std::optional<StateRow> row;
         {
-            auto s = impl_->stmt(sql_latest_state);
+            auto s = impl.stmt(sql);
             if (!s) return s.error();
             ResetOnExit reset(**s);
-            (*s)->bindBlob(1, id.view());
-            auto more = (*s)->step("cannot read the latest state of channel " + shortId(id));
+            bind(**s);
+            auto more = (*s)->step(what);
             if (!more) return more.error();
             if (!*more) return {};
             auto r = readStateRow(**s);
             if (!r) return r.error();
             row = std::move(*r);
         }
-        auto ss = assembleState(*impl_, *this, id, std::move(*row));
+        auto ss = assembleState(impl, store, id, std::move(*row));
         if (!ss) return ss.error();
         out = std::move(*ss);
         return {};
@@ -628,32 +629,25 @@ Result<std::optional<nitro::SignedState>> Store::latestState(const nitro::Channe
     return out;
 }
 
+} // namespace
+
+Result<std::optional<nitro::SignedState>> Store::latestState(const nitro::ChannelId& id)
+{
+    return readOneState(
+        *impl_, *this, id, sql_latest_state, [&](Statement& s) { s.bindBlob(1, id.view()); },
+        "cannot read the latest state of channel " + shortId(id));
+}
+
 Result<std::optional<nitro::SignedState>> Store::stateAt(const nitro::ChannelId& id, std::uint64_t turnNum)
 {
     if (turnNum > nitro::max_uint48) return std::optional<nitro::SignedState>{};
-    std::optional<nitro::SignedState> out;
-    auto ok = atomically(*impl_, [&]() -> Status {
-        std::optional<StateRow> row;
-        {
-            auto s = impl_->stmt(sql_state_at);
-            if (!s) return s.error();
-            ResetOnExit reset(**s);
-            (*s)->bindBlob(1, id.view());
-            (*s)->bindInt(2, static_cast<std::int64_t>(turnNum));
-            auto more = (*s)->step("cannot read a state of channel " + shortId(id));
-            if (!more) return more.error();
-            if (!*more) return {};
-            auto r = readStateRow(**s);
-            if (!r) return r.error();
-            row = std::move(*r);
-        }
-        auto ss = assembleState(*impl_, *this, id, std::move(*row));
-        if (!ss) return ss.error();
-        out = std::move(*ss);
-        return {};
-    });
-    if (!ok) return ok.error();
-    return out;
+    return readOneState(
+        *impl_, *this, id, sql_state_at,
+        [&](Statement& s) {
+            s.bindBlob(1, id.view());
+            s.bindInt(2, static_cast<std::int64_t>(turnNum));
+        },
+        "cannot read a state of channel " + shortId(id));
 }
 
 // --- payments ---------------------------------------------------------------------------
