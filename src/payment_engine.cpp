@@ -297,8 +297,9 @@ void PaymentEngine::commitLater(std::function<Status()> writes, std::function<vo
         flushTimerArmed_ = true;
         flushTimer_.expires_after(lazy_commit_delay);
         flushTimer_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec) return; // cancelled by a flush, which already cleared the flag
             flushTimerArmed_ = false;
-            if (!ec) flush();
+            flush();
         });
         return;
     }
@@ -309,7 +310,12 @@ void PaymentEngine::commitLater(std::function<Status()> writes, std::function<vo
 void PaymentEngine::flush()
 {
     flushPosted_ = false;
-    if (flushTimerArmed_) flushTimer_.cancel();
+    // The batch takes the lazy units along. The flag is cleared here, not in the cancelled
+    // wait's handler: a lazy unit added before that handler runs must arm a new wait.
+    if (flushTimerArmed_) {
+        flushTimerArmed_ = false;
+        flushTimer_.cancel();
+    }
     std::vector<PendingCommit> batch = std::move(pending_);
     pending_.clear();
     if (batch.empty()) return;

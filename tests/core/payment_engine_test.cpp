@@ -873,6 +873,16 @@ TEST_F(BuyerEngine, PaysAgainBeforeThePreviousPaymentIsCountersigned)
     EXPECT_EQ(s.paid(), cost(window + 6 * increment));
     EXPECT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 1u + 4u + 1u);
     EXPECT_TRUE(control->disconnects(s.peer).empty());
+    // The countersignatures are committed lazily, but committed: with no payment left to
+    // take the last one along, it is stored on its own within the lazy delay.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    bool stored = false;
+    while (!stored && std::chrono::steady_clock::now() < deadline) {
+        const auto st = latest(s.view->id());
+        stored = st && st->state.turnNum == s.view->turnNum() && st->signatures[nitro::beneficiary_index].has_value();
+        if (!stored) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(stored) << "the last countersigned state never reached the store";
 }
 
 // After STOP(payment_needed) the buyer pays what it lacks to a full window at once, even less
