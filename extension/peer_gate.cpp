@@ -11,7 +11,6 @@
 #include <boost/system/error_code.hpp>
 
 #include <algorithm>
-#include <cstdlib>
 #include <string>
 
 namespace pt::ext {
