@@ -63,6 +63,13 @@ Status PaidStreaming::send(PeerKey peer, const Message& message)
     return {};
 }
 
+void PaidStreaming::releaseDuePayments(PeerKey peer)
+{
+    state_->post([state = state_, peer] {
+        if (auto gate = state->findPeer(peer)) gate->releaseDuePayments();
+    });
+}
+
 void PaidStreaming::disconnect(PeerKey peer, PeerErrorCode code, const Error& reason)
 {
     state_->post([state = state_, peer, code, reason] {

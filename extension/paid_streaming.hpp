@@ -55,6 +55,7 @@ public:
     // PeerControl (any thread).
     void grantCredit(PeerKey peer, std::uint64_t bytes) override;
     [[nodiscard]] Status send(PeerKey peer, const Message& message) override;
+    void releaseDuePayments(PeerKey peer) override;
     void disconnect(PeerKey peer, PeerErrorCode code, const Error& reason) override;
 
 private:

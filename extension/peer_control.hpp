@@ -21,6 +21,9 @@ public:
     // Sends a message. Fails at once, sending nothing, if the message does not encode
     // within its limits.
     [[nodiscard]] virtual Status send(PeerKey peer, const Message& message) = 0;
+    // Buyer side: sends the peer's armed payments (PeerInfo::payments) that what has arrived
+    // makes due, as the connection does on each block; for a payment armed already due.
+    virtual void releaseDuePayments(PeerKey peer) = 0;
     // Sends ERROR(code, reason text), revokes the peer's credit, chokes it, and closes the
     // connection shortly after (so the ERROR has a chance to leave).
     virtual void disconnect(PeerKey peer, PeerErrorCode code, const Error& reason) = 0;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "extension/messages.hpp"
+#include "extension/payment_trigger.hpp"
 #include "extension/terms.hpp"
 #include "wallet/common/bytes.hpp"
 #include "wallet/common/result.hpp"
@@ -63,6 +64,9 @@ struct PeerInfo {
     std::optional<Wei> localPrice;   // our price for this torrent: we sell to this peer when set
     Terms remote;                    // what the peer advertised (remote.pricePerMiB: it sells)
     std::shared_ptr<const PeerCounters> counters; // live, for pay-ahead decisions
+    // Buyer side: where the engine arms its stored payments, for the connection to send
+    // when they fall due (null in a PeerInfo made by hand: nothing is armed then).
+    std::shared_ptr<PaymentTrigger> payments;
 };
 
 // Implemented by the payment engine. Every call comes on libtorrent's network thread and
@@ -83,6 +87,9 @@ public:
     // Buyer side: payload received from a selling peer passed another notification step
     // (PaidStreamingOptions::receivedNotifyBytes). `totalBytes` counts from the connection start.
     virtual void onPayloadReceived(PeerKey peer, std::uint64_t totalBytes) = 0;
+    // Buyer side: the armed payment of `turn` (PeerInfo::payments) fell due and was handed to
+    // the connection; those of lower turns went before it, each with its own call.
+    virtual void onPaymentReleased(PeerKey peer, std::uint64_t turn) = 0;
     // The peer sent something malformed or out of turn; it is being disconnected. May come
     // for a peer that never joined (a malformed handshake); the message names the endpoint.
     virtual void onPeerError(PeerKey peer, const Error& error) = 0;

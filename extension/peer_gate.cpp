@@ -186,6 +186,7 @@ bool PeerGate::on_extension_handshake(lt::bdecode_node const& handshake)
     info.localPrice = localPrice_;
     info.remote = *remoteTerms_;
     info.counters = counters_;
+    info.payments = payments_;
     if (auto events = state_->events()) events->onPeerJoined(info);
 
     if (selling() && account_.available() == 0) {
@@ -420,6 +421,8 @@ bool PeerGate::on_piece(lt::peer_request const& piece, lt::span<char const>)
     const std::uint64_t received =
         counters_->payloadReceived.fetch_add(blockLength(piece), std::memory_order_relaxed) + blockLength(piece);
     const bool remoteSells = remoteTerms_ && remoteTerms_->pricePerMiB.has_value();
+    // A payment falls due on the block that takes the count to it, and leaves from here.
+    if (payments_->due(received)) releaseDuePayments();
     if (joined_ && remoteSells && received >= nextReceivedNotify_) {
         nextReceivedNotify_ = received + std::max<std::uint64_t>(state_->options.receivedNotifyBytes, 1);
         if (auto events = state_->events()) events->onPayloadReceived(key_, received);
@@ -459,6 +462,16 @@ void PeerGate::sendPayload(const Bytes& payload)
     if (remoteMessageId_ == 0 || closing_ || !connectionAlive()) return;
     const Bytes frame = frameExtended(remoteMessageId_, payload);
     connection_.send_buffer(reinterpret_cast<const char*>(frame.data()), static_cast<int>(frame.size()));
+}
+
+void PeerGate::releaseDuePayments()
+{
+    if (!joined_ || closing_) return;
+    auto events = state_->events();
+    for (auto& released : payments_->takeDue(counters_->payloadReceived.load(std::memory_order_relaxed))) {
+        sendPayload(released.payload);
+        if (events) events->onPaymentReleased(key_, released.turn);
+    }
 }
 
 void PeerGate::sendMessage(const Message& message)

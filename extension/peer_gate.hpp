@@ -48,6 +48,7 @@ public:
     // Commands from the engine (posted onto the network thread).
     void grant(std::uint64_t bytes);
     void sendPayload(const Bytes& payload);
+    void releaseDuePayments();
     void close(PeerErrorCode code, const Error& reason);
 
 private:
@@ -75,6 +76,7 @@ private:
     const InfoHashBytes infoHash_;
     const std::optional<Wei> localPrice_;
     const std::shared_ptr<PeerCounters> counters_ = std::make_shared<PeerCounters>();
+    const std::shared_ptr<PaymentTrigger> payments_ = std::make_shared<PaymentTrigger>(); // we buy
 
     CreditAccount account_;
     // Requests charged and not yet sent or rejected: only these are refunded, so a reject

@@ -586,7 +586,6 @@ Result<Sample> downloadOnce(const Context& ctx, std::uint64_t increment, std::ui
     {
         std::lock_guard lock(shared->mutex);
         if (shared->firstPayment) s.firstPayment = secondsBetween(t0, *shared->firstPayment);
-        s.payments = shared->payments;
     }
     std::error_code ec;
     const auto got = std::filesystem::file_size(dir / "out" / (paid ? "transfer-paid.bin" : "transfer-free.bin"), ec);
@@ -605,6 +604,10 @@ Result<Sample> downloadOnce(const Context& ctx, std::uint64_t increment, std::ui
         }
         if (s.paid.value() == 0)
             return benchError(TransferBenchError::download_failed, label + ": the paid download paid nothing");
+        // Counted once the channel is closed: a countersignature's commit may come up to
+        // the lazy-commit delay after the last byte.
+        std::lock_guard lock(shared->mutex);
+        s.payments = shared->payments;
         if (s.firstByte < 0) s.firstByte = s.firstPayment; // finished before the poll saw it
     }
     node.reset();

@@ -115,6 +115,15 @@ struct PaymentEngine::Peer {
     std::uint64_t granted = 0;
     // Buyer side.
     std::deque<nitro::Proposal> inflight; // sent, not yet countersigned, oldest first
+    // Signed ahead of the bytes that make them due, stored, then armed in info.payments; the
+    // connection sends each when it falls due (onPaymentReleased moves it to inflight).
+    struct Prepared {
+        nitro::Proposal proposal;
+        std::uint64_t dueAt = 0; // payload bytes received that make it due
+    };
+    std::deque<Prepared> prepared;
+    std::uint64_t armedTurn = 0;     // the last prepared turn armed
+    std::uint64_t preparedEpoch = 0; // counts withdrawals: a commit from before one arms nothing
     bool stopped = false;                 // STOP(payment_needed) received, no START since
     std::uint64_t stops = 0;              // STOP(payment_needed) received in all
     bool wantFinal = false;
@@ -241,6 +250,19 @@ void PaymentEngine::onPayloadReceived(ext::PeerKey peer, std::uint64_t totalByte
     });
 }
 
+void PaymentEngine::onPaymentReleased(ext::PeerKey peer, std::uint64_t turn)
+{
+    boost::asio::post(ctx_, [this, peer, turn] {
+        Peer* p = find(peer);
+        if (!p) return;
+        while (!p->prepared.empty() && p->prepared.front().proposal.turnNum() <= turn) {
+            p->inflight.push_back(std::move(p->prepared.front().proposal));
+            p->prepared.pop_front();
+        }
+        maybePay(*p);
+    });
+}
+
 void PaymentEngine::onPeerError(ext::PeerKey peer, const Error& error)
 {
     boost::asio::post(ctx_, [this, peer, error] {
@@ -258,6 +280,7 @@ void PaymentEngine::onPeerLeft(ext::PeerKey peer, const ext::PeerCountersSnapsho
         if (it == peers_.end()) return;
         Peer& p = *it->second;
         if (!p.weSell) p.received = std::max(p.received, final.payloadReceived);
+        withdrawPrepared(p); // what never left is forgotten
         if (p.phase != Peer::Phase::closed && p.phase != Peer::Phase::failed && p.error.empty())
             p.error = "peer disconnected";
         publish(p);
@@ -748,48 +771,133 @@ Wei PaymentEngine::paymentLimit(const Torrent& t, const nitro::ChannelId& self, 
     return limit;
 }
 
-// Buyer: keep the credit window ahead of what has arrived. A payment covers the whole
-// shortfall in multiples of the increment, and is sent without waiting for the previous
-// one's countersignature (up to maxPaymentsInFlight), so the pipe does not drain while
-// countersignatures travel. Credit, counted on the last state we signed, never exceeds
-// received + window: that is the buyer's whole exposure to this seller. While the seller
-// has us stopped and no payment of ours is on its way (one that is will bring START), the
-// shortfall is paid even if it is less than an increment.
+// Buyer: keep the credit window ahead of what has arrived. Each payment is signed and stored
+// before it is due and armed in the connection's PaymentTrigger with the byte count that makes
+// it due: the network thread sends it on the block that gets there, with no commit, signature
+// or thread hop left between the data and the payment (docs/protocol.md, section 5). A
+// payment covers the whole shortfall in multiples of the increment, at least one, and is due
+// when the credit it brings is no more than received + window: that bound is the buyer's
+// whole exposure to this seller. Payments do not wait for each other's countersignatures (up
+// to maxPaymentsInFlight signed and not countersigned). While the seller has us stopped and
+// nothing of ours is on its way (what is would bring START), the shortfall is paid at once
+// even if it is less than an increment, taking back armed payments that are not yet due.
 void PaymentEngine::maybePay(Peer& p)
 {
     if (p.weSell || p.phase != Peer::Phase::open) return;
     if (p.wantFinal) return maybeFinalize(p);
-    if (p.inflight.size() >= std::max<std::size_t>(config_.maxPaymentsInFlight, 1)) return;
     // The live counter, not the last notification: exposure is computed on what has arrived.
     if (p.info.counters) p.received = std::max(p.received, p.info.counters->payloadReceived.load());
-    const Wei& signedPaid = p.inflight.empty() ? p.view->paid() : p.inflight.back().paid();
-    const Wei& signedLeft = p.inflight.empty() ? p.view->remaining() : p.inflight.back().remaining();
+    if (p.stopped && p.inflight.empty() && !p.prepared.empty() && p.prepared.front().dueAt > p.received &&
+        bytesForWei(p.view->paid(), p.price) < p.received + config_.creditWindow)
+        withdrawPrepared(p);
+    while (p.phase == Peer::Phase::open && p.inflight.size() + p.prepared.size() < std::max<std::size_t>(config_.maxPaymentsInFlight, 1) &&
+           preparePayment(p)) {
+    }
+}
+
+// Buyer: signs the next payment on top of the last one signed, stores it, and arms it.
+// False when there is nothing left to pay with.
+bool PaymentEngine::preparePayment(Peer& p)
+{
+    const nitro::Proposal* last = !p.prepared.empty() ? &p.prepared.back().proposal : !p.inflight.empty() ? &p.inflight.back() : nullptr;
+    const Wei& signedPaid = last ? last->paid() : p.view->paid();
+    const Wei& signedLeft = last ? last->remaining() : p.view->remaining();
     const std::uint64_t credit = bytesForWei(signedPaid, p.price);
     const std::uint64_t target = p.received + config_.creditWindow;
-    if (target <= credit) return;
-    const bool topUp = p.stopped && p.inflight.empty();
-    if (!topUp && target - credit < config_.paymentIncrement) return;
-    const std::uint64_t buy = topUp ? target - credit
-                                    : (target - credit) / config_.paymentIncrement * config_.paymentIncrement;
+    const std::uint64_t shortfall = target > credit ? target - credit : 0;
+    // At least window / maxPaymentsInFlight, in whole increments: the payments allowed in
+    // flight then cover a window, and small increments do not run into that cap.
+    const std::uint64_t inc = std::max<std::uint64_t>(config_.paymentIncrement, 1);
+    const std::uint64_t cap = std::max<std::size_t>(config_.maxPaymentsInFlight, 1);
+    const std::uint64_t least = std::max(inc, (config_.creditWindow / cap + inc - 1) / inc * inc);
+    const bool topUp = p.stopped && p.inflight.empty() && p.prepared.empty() && shortfall > 0 && shortfall < least;
+    const std::uint64_t buy = topUp ? shortfall : std::max(least, shortfall / inc * inc);
     Wei newPaid = weiForBytes(credit + buy, p.price);
     if (newPaid > signedPaid + signedLeft) newPaid = signedPaid + signedLeft; // the deposit is the limit
     const nitro::ChannelId id = p.view->id();
     auto torrent = torrents_.find(p.torrent);
-    if (torrent != torrents_.end()) newPaid = std::min(newPaid, paymentLimit(*torrent->second, id, p.price));
-    if (newPaid <= signedPaid) return;                       // nothing left to pay with
+    if (torrent != torrents_.end()) {
+        Wei limit = paymentLimit(*torrent->second, id, p.price);
+        // The torrent's limit counts every channel's prepared payments as spent. A payment due
+        // now is not kept waiting by other channels' payments that are not: those are taken
+        // back (and prepared again within what is left).
+        const bool dueNow = topUp || credit + buy <= p.received + config_.creditWindow;
+        if (limit < newPaid && dueNow) {
+            for (auto& [k, other] : peers_)
+                if (other.get() != &p && other->torrent == p.torrent && !other->weSell && !other->prepared.empty() &&
+                    other->prepared.front().dueAt > other->received)
+                    withdrawPrepared(*other);
+            limit = paymentLimit(*torrent->second, id, p.price);
+        }
+        newPaid = std::min(newPaid, limit);
+    }
+    if (newPaid <= signedPaid) return false; // nothing left to pay with
+    // Due once the credit it brings is within a window of what has arrived.
+    const std::uint64_t brings = std::min(credit + buy, bytesForWei(newPaid, p.price));
+    const std::uint64_t dueAt = topUp || brings <= config_.creditWindow ? 0 : brings - config_.creditWindow;
     const Wei amount = newPaid - signedPaid;
     if (spdlog::should_log(spdlog::level::debug)) {
         const auto c = p.info.counters ? p.info.counters->snapshot() : ext::PeerCountersSnapshot{};
-        spdlog::debug("engine: buyer pays {} for {} bytes (received {}, credit {}, stopped {}, in flight {}; requested {} rejected {})",
-                      amount.toDecimal(), buy, p.received, credit, p.stopped, p.inflight.size(), c.bytesRequested, c.bytesRejected);
+        spdlog::debug("engine: buyer signs {} for {} bytes, due at {} (received {}, credit {}, stopped {}, in flight {}, armed {}; requested {} rejected {})",
+                      amount.toDecimal(), buy, dueAt, p.received, credit, p.stopped, p.inflight.size(), p.prepared.size(),
+                      c.bytesRequested, c.bytesRejected);
     }
-    auto proposal = p.inflight.empty() ? nitro::makePayment(*p.view, amount, key_)
-                                       : nitro::makePayment(p.inflight.back(), amount, key_);
-    if (!proposal) return fail(p, ext::PeerErrorCode::internal, proposal.error());
-    // What we signed is spent, whether or not it arrives.
+    auto proposal = last ? nitro::makePayment(*last, amount, key_) : nitro::makePayment(*p.view, amount, key_);
+    if (!proposal) {
+        fail(p, ext::PeerErrorCode::internal, proposal.error());
+        return false;
+    }
+    // What we signed counts as spent, whether or not it leaves (until it is taken back).
     if (torrent != torrents_.end()) torrent->second->paying[id] = {newPaid, p.price};
-    p.inflight.push_back(*proposal);
-    sendProposal(p, *proposal);
+    p.prepared.push_back({*proposal, dueAt});
+    const ext::PeerKey key = p.info.key;
+    commitLater([this, id, state = proposal->signedState()] { return store_.appendSignedState(id, state); },
+                [this, key, id, epoch = p.preparedEpoch, dueAt, state = proposal->signedState()](const Status& stored) {
+                    Peer* peer = find(key);
+                    if (!peer || peer->phase == Peer::Phase::failed || peer->preparedEpoch != epoch) return;
+                    if (!stored) return fail(*peer, ext::PeerErrorCode::internal, stored.error());
+                    if (!peer->info.payments)
+                        return fail(*peer, ext::PeerErrorCode::internal, protocolError("the connection takes no payments"));
+                    const auto sig = sigBytes(*state.signatures[nitro::payer_index]);
+                    const Status armed =
+                        peer->info.payments->arm(state.state.turnNum, dueAt, ext::Payment{idBytes(id), encodeWireState(state.state), sig});
+                    if (!armed) return fail(*peer, ext::PeerErrorCode::internal, armed.error());
+                    peer->armedTurn = state.state.turnNum;
+                    // It may be due already; else the block that makes it due sends it.
+                    control_->releaseDuePayments(key);
+                });
+    return true;
+}
+
+// Buyer: takes back the prepared payments the connection has not sent; those it has sent
+// join the payments in flight. What was taken back is removed from the store (it never left)
+// and no longer counts as spent.
+void PaymentEngine::withdrawPrepared(Peer& p)
+{
+    if (p.prepared.empty()) return;
+    const std::vector<std::uint64_t> armed = p.info.payments ? p.info.payments->withdraw() : std::vector<std::uint64_t>{};
+    const std::uint64_t firstKept = armed.empty() ? p.armedTurn + 1 : armed.front();
+    while (!p.prepared.empty() && p.prepared.front().proposal.turnNum() < firstKept) {
+        p.inflight.push_back(std::move(p.prepared.front().proposal));
+        p.prepared.pop_front();
+    }
+    ++p.preparedEpoch;
+    if (p.prepared.empty()) return;
+    const std::uint64_t from = p.prepared.front().proposal.turnNum();
+    p.prepared.clear();
+    const nitro::ChannelId id = p.view->id();
+    if (auto torrent = torrents_.find(p.torrent); torrent != torrents_.end())
+        torrent->second->paying[id] = {p.inflight.empty() ? p.view->paid() : p.inflight.back().paid(), p.price};
+    const ext::PeerKey key = p.info.key;
+    commitLater([this, id, from]() -> Status {
+                    auto discarded = store_.discardUnsharedStates(id, from);
+                    if (!discarded) return discarded.error();
+                    return Status{};
+                },
+                [this, key](const Status& done) {
+                    Peer* peer = find(key);
+                    if (!done && peer && peer->phase != Peer::Phase::failed) fail(*peer, ext::PeerErrorCode::internal, done.error());
+                });
 }
 
 // Buyer: our own signed state is stored before it leaves, so the ledger knows all we signed.
@@ -875,7 +983,9 @@ void PaymentEngine::conclude(ext::PeerKey key, const nitro::ChannelId& id, const
 
 void PaymentEngine::maybeFinalize(Peer& p)
 {
-    if (!p.inflight.empty() || p.phase != Peer::Phase::open) return;
+    if (p.phase != Peer::Phase::open) return;
+    withdrawPrepared(p); // the final state takes the next turn
+    if (!p.inflight.empty()) return;
     auto proposal = nitro::makeFinal(*p.view, key_);
     if (!proposal) return fail(p, ext::PeerErrorCode::internal, proposal.error());
     p.inflight.push_back(*proposal);

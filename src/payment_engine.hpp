@@ -44,9 +44,11 @@ struct EngineConfig {
     std::uint64_t challengeDuration = 60; // seconds, for channels this node proposes or accepts
     std::uint64_t paymentIncrement = 256 * 1024;
     std::uint64_t creditWindow = 1024 * 1024;
-    // Buyer: payments sent before the previous one is countersigned. One keeps a single
-    // round trip per payment on the critical path; more let payments overlap it.
-    std::size_t maxPaymentsInFlight = 4;
+    // Buyer: payments signed and not yet countersigned, those sent and those signed, stored
+    // and armed ahead of the bytes that make them due. One keeps a whole round trip (and a
+    // commit) per payment on the critical path; more let payments overlap it, and let the
+    // next one wait ready, stored, for the moment it is due.
+    std::size_t maxPaymentsInFlight = 6;
 };
 
 // A buyer's limits for one torrent.
@@ -105,6 +107,7 @@ public:
     void onMessage(pt::ext::PeerKey peer, pt::ext::Message message) override;
     void onCreditExhausted(pt::ext::PeerKey peer, std::uint64_t requestBytes) override;
     void onPayloadReceived(pt::ext::PeerKey peer, std::uint64_t totalBytes) override;
+    void onPaymentReleased(pt::ext::PeerKey peer, std::uint64_t turn) override;
     void onPeerError(pt::ext::PeerKey peer, const pt::Error& error) override;
     void onPeerLeft(pt::ext::PeerKey peer, const pt::ext::PeerCountersSnapshot& final) override;
 
@@ -129,6 +132,8 @@ private:
     void conclude(pt::ext::PeerKey key, const pt::nitro::ChannelId& id, const pt::nitro::SignedState& finalState);
     void handleCountersignature(Peer& p, std::uint64_t turn, const pt::ext::SignatureBytes& sig, bool isFinal);
     void maybePay(Peer& p);
+    [[nodiscard]] bool preparePayment(Peer& p);
+    void withdrawPrepared(Peer& p);
     [[nodiscard]] pt::Wei paymentLimit(const Torrent& t, const pt::nitro::ChannelId& self, const pt::Wei& price) const;
     void maybeFinalize(Peer& p);
     void fail(Peer& p, pt::ext::PeerErrorCode code, const pt::Error& why);

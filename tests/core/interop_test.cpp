@@ -282,6 +282,7 @@ public:
     void onMessage(pt::ext::PeerKey, pt::ext::Message) override { ++messages; }
     void onCreditExhausted(pt::ext::PeerKey, std::uint64_t) override { ++exhausted; }
     void onPayloadReceived(pt::ext::PeerKey, std::uint64_t) override {}
+    void onPaymentReleased(pt::ext::PeerKey, std::uint64_t) override { ++messages; }
     void onPeerError(pt::ext::PeerKey, const pt::Error&) override { ++errors; }
     void onPeerLeft(pt::ext::PeerKey, const pt::ext::PeerCountersSnapshot&) override {}
 

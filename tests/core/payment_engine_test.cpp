@@ -165,6 +165,32 @@ public:
         sent_.push_back({peer, message});
         return {};
     }
+    // What the connection does on each block (PeerGate::releaseDuePayments): the payments
+    // the received count makes due are sent, and the engine is told.
+    void releaseDuePayments(ext::PeerKey peer) override
+    {
+        std::shared_ptr<ext::PaymentTrigger> trigger;
+        std::shared_ptr<const ext::PeerCounters> counters;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = connections_.find(peer);
+            if (it == connections_.end()) return;
+            std::tie(trigger, counters) = it->second;
+        }
+        for (auto& released : trigger->takeDue(counters->payloadReceived.load())) {
+            {
+                std::lock_guard lock(mutex_);
+                sent_.push_back({peer, released.message});
+            }
+            if (onReleased) onReleased(peer, released.turn);
+        }
+    }
+    // A selling peer's connection, for releaseDuePayments.
+    void connect(const ext::PeerInfo& info)
+    {
+        std::lock_guard lock(mutex_);
+        connections_[info.key] = {info.payments, info.counters};
+    }
     void disconnect(ext::PeerKey peer, ext::PeerErrorCode code, const Error& reason) override
     {
         std::lock_guard lock(mutex_);
@@ -200,12 +226,14 @@ public:
 
     // Set before the engine runs; called on the engine thread.
     std::function<void(ext::PeerKey, std::uint64_t)> onGrant;
+    std::function<void(ext::PeerKey, std::uint64_t)> onReleased;
 
 private:
     std::mutex mutex_;
     std::vector<Sent> sent_;
     std::vector<Grant> grants_;
     std::vector<Disconnect> disconnects_;
+    std::map<ext::PeerKey, std::pair<std::shared_ptr<ext::PaymentTrigger>, std::shared_ptr<const ext::PeerCounters>>> connections_;
 };
 
 // --- a buyer, driven by the test ----------------------------------------------------------
@@ -294,15 +322,17 @@ protected:
         config.adjudicator = adjudicator;
         config.challengeDuration = challenge_duration;
         control = std::make_shared<RecordingControl>();
+        control->onReleased = [this](ext::PeerKey peer, std::uint64_t turn) { engine->onPaymentReleased(peer, turn); };
         engine = std::make_unique<PaymentEngine>(config, nodeKey, *store, chain);
         engine->attach(control);
     }
     ~SellerEngine() override { engine.reset(); }
 
-    // Lets the engine finish what it was given: each chain answer is one more hop.
+    // Lets the engine finish what it was given: each chain answer, commit and released
+    // payment is one more hop.
     void settle()
     {
-        for (int i = 0; i < 4; ++i) engine->sync([] {});
+        for (int i = 0; i < 12; ++i) engine->sync([] {});
     }
     void join(const TestBuyer& b)
     {
@@ -747,6 +777,7 @@ struct TestSeller {
         i.remote.adjudicator.bytes = adjudicator.bytes;
         i.remote.pricePerMiB = price; // it sells
         i.counters = counters;
+        i.payments = payments;
         return i;
     }
 
@@ -779,6 +810,7 @@ struct TestSeller {
     PrivateKey key;
     std::optional<nitro::ChannelView> view;
     std::shared_ptr<ext::PeerCounters> counters = std::make_shared<ext::PeerCounters>();
+    std::shared_ptr<ext::PaymentTrigger> payments = std::make_shared<ext::PaymentTrigger>();
     std::size_t proposalsSeen = 0;
     std::size_t paymentsSeen = 0;
 };
@@ -803,9 +835,19 @@ protected:
         }
     }
 
+    void join(const TestSeller& s)
+    {
+        const ext::PeerInfo info = s.info(adjudicator);
+        control->connect(info);
+        engine->onPeerJoined(info);
+        settle();
+    }
+    // As the connection does: the block releases what it makes due, then the engine hears
+    // of the bytes.
     void received(TestSeller& s, std::uint64_t bytes)
     {
         s.counters->payloadReceived.store(bytes);
+        control->releaseDuePayments(s.peer);
         engine->onPayloadReceived(s.peer, bytes);
         settle();
     }
@@ -821,9 +863,8 @@ TEST_F(BuyerEngine, PaysAtMostTheFileAndOneWindowPerSellerEvenForBytesReceivedTw
     engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), size});
     TestSeller a(ext::PeerKey{1});
     TestSeller b(ext::PeerKey{2});
-    engine->onPeerJoined(a.info(adjudicator));
-    engine->onPeerJoined(b.info(adjudicator));
-    settle();
+    join(a);
+    join(b);
     serve({&a, &b});
     ASSERT_TRUE(a.view && b.view) << "both channels open";
     EXPECT_EQ(a.paid(), cost(window)) << "a window ahead of nothing received";
@@ -843,25 +884,33 @@ TEST_F(BuyerEngine, PaysAtMostTheFileAndOneWindowPerSellerEvenForBytesReceivedTw
     EXPECT_TRUE(control->disconnects(b.peer).empty());
 }
 
-// The buyer does not wait for each countersignature: as increments arrive it signs the next
-// payment on top of the last one it sent (up to EngineConfig's maxPaymentsInFlight, 4), each
-// turn one more than the last and never more than a window ahead of what arrived. The
-// seller countersigns them in order, and the buyer then pays for what arrived meanwhile.
+// The buyer does not wait for each countersignature, nor for a commit when a payment falls
+// due: it signs and stores payments ahead (up to EngineConfig's maxPaymentsInFlight, 6,
+// signed and not countersigned), and the connection sends each on the block that makes it
+// due, never more than a window ahead of what arrived. The seller countersigns them in
+// order, and the buyer then pays for what arrived meanwhile.
 TEST_F(BuyerEngine, PaysAgainBeforeThePreviousPaymentIsCountersigned)
 {
     const std::uint64_t window = 1 << 20;     // EngineConfig's defaults
     const std::uint64_t increment = 1 << 18;
+    const std::size_t cap = 6;
     engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 64 << 20});
     TestSeller s(ext::PeerKey{1});
-    engine->onPeerJoined(s.info(adjudicator));
-    settle();
+    join(s);
     serve({&s});
     ASSERT_TRUE(s.view);
     ASSERT_EQ(s.paid(), cost(window));
 
-    for (std::uint64_t i = 1; i <= 6; ++i) received(s, i * increment); // the seller answers nothing
+    // The first payment is countersigned: `cap` more may be signed and not countersigned.
+    for (std::uint64_t i = 1; i <= 8; ++i) { // the seller answers nothing
+        received(s, i * increment - 1);
+        EXPECT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 1 + std::min<std::size_t>(i - 1, cap))
+            << "one byte short of " << i << " increments: not due yet";
+        received(s, i * increment);
+        EXPECT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 1 + std::min<std::size_t>(i, cap))
+            << "due on the byte that completes increment " << i << ", up to " << cap << " in flight";
+    }
     const auto payments = control->sentTo<ext::Payment>(s.peer);
-    ASSERT_EQ(payments.size(), 1u + 4u) << "the first payment, then four in flight and no more";
     for (std::size_t k = 1; k < payments.size(); ++k) {
         const nitro::State state = must(decodeWireState(payments[k].state));
         EXPECT_EQ(state.turnNum, k + 1);
@@ -870,16 +919,18 @@ TEST_F(BuyerEngine, PaysAgainBeforeThePreviousPaymentIsCountersigned)
     }
 
     serve({&s}); // countersigned in order; the buyer catches up with the two increments waiting
-    EXPECT_EQ(s.paid(), cost(window + 6 * increment));
-    EXPECT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 1u + 4u + 1u);
+    EXPECT_EQ(s.paid(), cost(window + 8 * increment));
+    EXPECT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 1 + cap + 1);
     EXPECT_TRUE(control->disconnects(s.peer).empty());
     // The countersignatures are committed lazily, but committed: with no payment left to
-    // take the last one along, it is stored on its own within the lazy delay.
+    // take the last one along, it is stored on its own within the lazy delay. (The latest
+    // stored turns are the payments signed ahead.)
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     bool stored = false;
     while (!stored && std::chrono::steady_clock::now() < deadline) {
-        const auto st = latest(s.view->id());
-        stored = st && st->state.turnNum == s.view->turnNum() && st->signatures[nitro::beneficiary_index].has_value();
+        std::optional<nitro::SignedState> st;
+        engine->sync([&] { st = must(store->stateAt(s.view->id(), s.view->turnNum())); });
+        stored = st && st->signatures[nitro::beneficiary_index].has_value();
         if (!stored) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     EXPECT_TRUE(stored) << "the last countersigned state never reached the store";
@@ -894,8 +945,7 @@ TEST_F(BuyerEngine, PaysLessThanAnIncrementWhileStopped)
     const std::uint64_t kib = 1 << 10;
     engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 64 << 20});
     TestSeller s(ext::PeerKey{1});
-    engine->onPeerJoined(s.info(adjudicator));
-    settle();
+    join(s);
     serve({&s});
     ASSERT_TRUE(s.view);
 
@@ -921,16 +971,14 @@ TEST_F(BuyerEngine, OpensNoChannelOnceTheDownloadIsClosing)
 {
     engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 4 << 20});
     TestSeller early(ext::PeerKey{1});
-    engine->onPeerJoined(early.info(adjudicator));
-    settle();
+    join(early);
     serve({&early});
     ASSERT_TRUE(early.view);
 
     std::promise<std::vector<ChannelSummary>> closed;
     engine->closeChannels(torrent, std::chrono::seconds(10), [&](std::vector<ChannelSummary> s) { closed.set_value(std::move(s)); });
     TestSeller late(ext::PeerKey{2});
-    engine->onPeerJoined(late.info(adjudicator));
-    settle();
+    join(late);
     EXPECT_TRUE(control->sentTo<ext::ChannelProposal>(late.peer).empty());
     EXPECT_TRUE(control->sentTo<ext::Payment>(late.peer).empty());
 

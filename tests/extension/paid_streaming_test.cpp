@@ -194,6 +194,8 @@ public:
         if (policy_.payAhead) worker_.post([this, key] { payAhead(key); });
     }
 
+    void onPaymentReleased(PeerKey, std::uint64_t) override { ++released_; }
+
     void onPeerError(PeerKey, const Error& error) override
     {
         std::lock_guard lock(mutex_);
@@ -229,6 +231,7 @@ public:
     std::atomic<int> countersignaturesReceived_{0};
     std::atomic<int> exhausted_{0};
     std::atomic<int> left_{0};
+    std::atomic<int> released_{0};
     std::atomic<int> errorsReceived_{0};
     std::atomic<std::uint32_t> lastErrorCode_{0};
 

@@ -91,6 +91,12 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6))";
 constexpr const char* sql_insert_signature = R"(
 INSERT INTO state_signatures (channel_id, turn_num, participant, signature) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT DO NOTHING)";
+constexpr const char* sql_shared_states_from = R"(
+SELECT count(*) FROM signed_states s WHERE s.channel_id = ?1 AND s.turn_num >= ?2 AND (
+    (SELECT count(*) FROM state_signatures g WHERE g.channel_id = s.channel_id AND g.turn_num = s.turn_num) > 1
+    OR EXISTS (SELECT 1 FROM payments p WHERE p.channel_id = s.channel_id AND p.turn_num = s.turn_num)))";
+constexpr const char* sql_delete_signatures_from = "DELETE FROM state_signatures WHERE channel_id = ?1 AND turn_num >= ?2";
+constexpr const char* sql_delete_states_from = "DELETE FROM signed_states WHERE channel_id = ?1 AND turn_num >= ?2";
 constexpr const char* sql_state_hash_at = "SELECT state_hash FROM signed_states WHERE channel_id = ?1 AND turn_num = ?2";
 constexpr const char* sql_latest_state = R"(
 SELECT turn_num, is_final, app_data, outcome, state_hash FROM signed_states
@@ -528,6 +534,38 @@ Status Store::appendSignedState(const nitro::ChannelId& id, const nitro::SignedS
         }
         return insertSignatures(*impl_, id, ss);
     });
+}
+
+Result<std::uint64_t> Store::discardUnsharedStates(const nitro::ChannelId& id, std::uint64_t fromTurn)
+{
+    if (fromTurn > nitro::max_uint48) return std::uint64_t{0};
+    std::uint64_t removed = 0;
+    auto done = atomically(*impl_, [&]() -> Status {
+        {
+            auto shared = impl_->stmt(sql_shared_states_from);
+            if (!shared) return shared.error();
+            ResetOnExit reset(**shared);
+            (*shared)->bindBlob(1, id.view());
+            (*shared)->bindInt(2, static_cast<std::int64_t>(fromTurn));
+            auto row = (*shared)->step("cannot read the states of channel " + shortId(id));
+            if (!row) return row.error();
+            if (*row && (*shared)->columnInt(0) > 0)
+                return makeError(StoreError::constraint, "channel " + shortId(id) + " has a countersigned state from turn " +
+                                                             std::to_string(fromTurn) + " on: nothing discarded");
+        }
+        for (const char* sql : {sql_delete_signatures_from, sql_delete_states_from}) {
+            auto del = impl_->stmt(sql);
+            if (!del) return del.error();
+            ResetOnExit reset(**del);
+            (*del)->bindBlob(1, id.view());
+            (*del)->bindInt(2, static_cast<std::int64_t>(fromTurn));
+            if (auto ok = (*del)->run("cannot discard states of channel " + shortId(id)); !ok) return ok.error();
+            removed = static_cast<std::uint64_t>(impl_->changes());
+        }
+        return {};
+    });
+    if (!done) return done.error();
+    return removed;
 }
 
 Status Store::addSignatures(const nitro::ChannelId& id, const nitro::SignedState& ss)

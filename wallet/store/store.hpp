@@ -88,6 +88,11 @@ public:
     // state at state.turnNum must be the same state (same hash) else invalid_record;
     // signatures already stored are kept. not_found when that turn is not stored.
     [[nodiscard]] Status addSignatures(const nitro::ChannelId& id, const nitro::SignedState& state);
+    // Removes the states from `fromTurn` up that only one participant signed (a payer's
+    // payments signed ahead of time and never sent), returning how many. Refuses
+    // (constraint), removing nothing, when one of them has both signatures or a payment row:
+    // a state the counterparty may hold is never forgotten.
+    [[nodiscard]] Result<std::uint64_t> discardUnsharedStates(const nitro::ChannelId& id, std::uint64_t fromTurn);
     // The state with the highest turn, or nullopt when the channel has none (or is unknown).
     [[nodiscard]] Result<std::optional<nitro::SignedState>> latestState(const nitro::ChannelId& id);
     [[nodiscard]] Result<std::optional<nitro::SignedState>> stateAt(const nitro::ChannelId& id, std::uint64_t turnNum);

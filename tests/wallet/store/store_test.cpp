@@ -288,6 +288,40 @@ TEST_F(StoreTest, AddsACountersignatureToAStoredState)
     expectCode(store().addSignatures(ch.id, ch.signedAt(2, Wei(20))), StoreError::not_found);
 }
 
+// A payer's payments signed ahead and never sent are forgotten; nothing the counterparty
+// signed, or that the ledger counts, ever is.
+TEST_F(StoreTest, DiscardsOnlyStatesOneParticipantSigned)
+{
+    const TestChannel ch = makeChannel("a");
+    seed(ch, 0);
+    ASSERT_TRUE(store().appendSignedState(ch.id, ch.signedAt(1, Wei(10))).ok());
+    ASSERT_TRUE(store().appendSignedState(ch.id, ch.signedAt(2, Wei(20), /*both=*/false)).ok());
+    ASSERT_TRUE(store().appendSignedState(ch.id, ch.signedAt(3, Wei(30), /*both=*/false)).ok());
+
+    expectCode(store().discardUnsharedStates(ch.id, 1), StoreError::constraint);
+    auto kept = store().latestState(ch.id);
+    ASSERT_TRUE(kept.ok() && kept->has_value());
+    EXPECT_EQ((*kept)->state.turnNum, 3u) << "a refused discard removes nothing";
+
+    auto removed = store().discardUnsharedStates(ch.id, 2);
+    ASSERT_TRUE(removed.ok()) << removed.error().describe();
+    EXPECT_EQ(*removed, 2u);
+    auto latest = store().latestState(ch.id);
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    EXPECT_EQ((*latest)->state.turnNum, 1u);
+    ASSERT_TRUE(store().appendSignedState(ch.id, ch.signedAt(2, Wei(15), /*both=*/false)).ok())
+        << "the turn is free again, for another state";
+    ASSERT_TRUE(store().integrityCheck().ok());
+
+    removed = store().discardUnsharedStates(ch.id, 9);
+    ASSERT_TRUE(removed.ok());
+    EXPECT_EQ(*removed, 0u) << "nothing from that turn on";
+
+    // A state with a payment row stays, even with one signature.
+    ASSERT_TRUE(store().recordPayment(payment(ch, 2, Wei(5))).ok());
+    expectCode(store().discardUnsharedStates(ch.id, 2), StoreError::constraint);
+}
+
 // --- payments -----------------------------------------------------------------------------
 
 TEST_F(StoreTest, PaymentsRoundTripExactly)
