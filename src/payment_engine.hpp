@@ -48,7 +48,7 @@ struct EngineConfig {
     // and armed ahead of the bytes that make them due. One keeps a whole round trip (and a
     // commit) per payment on the critical path; more let payments overlap it, and let the
     // next one wait ready, stored, for the moment it is due.
-    std::size_t maxPaymentsInFlight = 6;
+    std::size_t maxPaymentsInFlight = 4;
 };
 
 // A buyer's limits for one torrent.

@@ -885,7 +885,7 @@ TEST_F(BuyerEngine, PaysAtMostTheFileAndOneWindowPerSellerEvenForBytesReceivedTw
 }
 
 // The buyer does not wait for each countersignature, nor for a commit when a payment falls
-// due: it signs and stores payments ahead (up to EngineConfig's maxPaymentsInFlight, 6,
+// due: it signs and stores payments ahead (up to EngineConfig's maxPaymentsInFlight, 4,
 // signed and not countersigned), and the connection sends each on the block that makes it
 // due, never more than a window ahead of what arrived. The seller countersigns them in
 // order, and the buyer then pays for what arrived meanwhile.
@@ -893,7 +893,7 @@ TEST_F(BuyerEngine, PaysAgainBeforeThePreviousPaymentIsCountersigned)
 {
     const std::uint64_t window = 1 << 20;     // EngineConfig's defaults
     const std::uint64_t increment = 1 << 18;
-    const std::size_t cap = 6;
+    const std::size_t cap = 4;
     engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 64 << 20});
     TestSeller s(ext::PeerKey{1});
     join(s);
