@@ -296,7 +296,10 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
     std::filesystem::permissions(dir.root, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
 
     if (auto s = impl->openKey(); !s) return s.error();
-    auto st = store::Store::open(dir.database());
+    // The payment engine's connection: every payment commits through it.
+    store::Store::Options storeOptions;
+    storeOptions.backgroundCheckpoint = true;
+    auto st = store::Store::open(dir.database(), std::move(storeOptions));
     if (!st) return st.error();
     impl->store.emplace(std::move(*st));
     if (auto s = impl->openChain(); !s) return s.error();

@@ -5,8 +5,12 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <limits>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 namespace pt::store {
@@ -16,8 +20,74 @@ using sqlite::Statement;
 
 namespace detail {
 
+// Checkpoints the WAL from its own thread and connection, woken by the writing connection's
+// WAL hook once the log holds `threshold` frames (SQLite's own automatic checkpoint would run
+// inside that commit). PASSIVE: it never waits for readers or the writer; what it cannot
+// copy now is copied the next time.
+class Checkpointer {
+public:
+    static constexpr int threshold = 1000; // frames, SQLite's default autocheckpoint
+
+    explicit Checkpointer(sqlite3* db) : db_(db), thread_([this] { run(); }) {}
+    Checkpointer(const Checkpointer&) = delete;
+    Checkpointer& operator=(const Checkpointer&) = delete;
+    ~Checkpointer()
+    {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        cv_.notify_one();
+        thread_.join();
+        sqlite3_close_v2(db_);
+    }
+
+    [[nodiscard]] std::uint64_t done() const noexcept { return done_.load(std::memory_order_relaxed); }
+
+    static int onCommit(void* self, sqlite3* writer, const char*, int frames)
+    {
+        if (frames >= threshold) static_cast<Checkpointer*>(self)->wake();
+        // A log this long means the thread has not kept up: the writer copies, as SQLite's
+        // own checkpoint would, so the log cannot grow without bound.
+        if (frames >= 8 * threshold) (void)sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        return SQLITE_OK;
+    }
+
+private:
+    void wake()
+    {
+        {
+            std::lock_guard lock(mutex_);
+            wanted_ = true;
+        }
+        cv_.notify_one();
+    }
+    void run()
+    {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            cv_.wait(lock, [this] { return wanted_ || stopping_; });
+            if (stopping_) return;
+            wanted_ = false;
+            lock.unlock();
+            const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+            if (rc == SQLITE_OK) done_.fetch_add(1, std::memory_order_relaxed);
+            lock.lock();
+        }
+    }
+
+    sqlite3* const db_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool wanted_ = false;   // guarded by mutex_
+    bool stopping_ = false; // guarded by mutex_
+    std::atomic<std::uint64_t> done_{0};
+    std::thread thread_;
+};
+
 struct StoreImpl {
     sqlite3* db = nullptr;
+    std::unique_ptr<Checkpointer> checkpointer; // backgroundCheckpoint
     std::filesystem::path path;
     std::function<std::int64_t()> clockMs;
     // Prepared statements, keyed by the address of their SQL literal (each is a named
@@ -33,6 +103,10 @@ struct StoreImpl {
     StoreImpl& operator=(const StoreImpl&) = delete;
     ~StoreImpl()
     {
+        if (checkpointer) {
+            sqlite3_wal_hook(db, nullptr, nullptr);
+            checkpointer.reset(); // its thread stops before this connection closes
+        }
         if (explicitTransaction) (void)sqlite::exec(db, "ROLLBACK", "rollback on close");
         cache.clear(); // statements first: close_v2 would otherwise defer the close
         sqlite3_close_v2(db);
@@ -411,7 +485,22 @@ Result<Store> Store::open(const std::filesystem::path& path, Options options)
         e.message = where + ": " + e.message;
         return e;
     }
+    if (options.backgroundCheckpoint) {
+        sqlite3* second = nullptr;
+        if (sqlite3_open_v2(where.c_str(), &second, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK &&
+            sqlite::exec(second, "PRAGMA synchronous = FULL", "cannot configure the checkpointer").ok()) {
+            impl->checkpointer = std::make_unique<detail::Checkpointer>(second);
+            sqlite3_wal_hook(db, &detail::Checkpointer::onCommit, impl->checkpointer.get()); // replaces the automatic checkpoint
+        } else {
+            sqlite3_close_v2(second); // SQLite's own checkpoint stays on
+        }
+    }
     return Store(std::move(impl));
+}
+
+std::uint64_t Store::backgroundCheckpoints() const noexcept
+{
+    return impl_->checkpointer ? impl_->checkpointer->done() : 0;
 }
 
 Result<int> Store::schemaVersion() { return store::schemaVersion(impl_->db); }

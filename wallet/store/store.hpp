@@ -50,6 +50,10 @@ public:
         std::chrono::milliseconds busyTimeout{5000};
         // Unix time in milliseconds for created/updated stamps; the system clock when empty.
         std::function<std::int64_t()> clockMs;
+        // Copy the WAL back into the database on a thread of the store's own (with a second
+        // connection) rather than inside the commit that fills it: a commit then never
+        // waits for a checkpoint's writes and fsync. For a connection on a hot path.
+        bool backgroundCheckpoint = false;
     };
 
     // Opens or creates the database at `path` and migrates it to the latest schema.
@@ -64,6 +68,8 @@ public:
 
     [[nodiscard]] const std::filesystem::path& path() const noexcept;
     [[nodiscard]] Result<int> schemaVersion();
+    // Checkpoints the background thread has completed (Options::backgroundCheckpoint).
+    [[nodiscard]] std::uint64_t backgroundCheckpoints() const noexcept;
 
     // --- channels -------------------------------------------------------------------------
     // Inserts a channel, or for a known one updates its status (and updatedMs). Refuses

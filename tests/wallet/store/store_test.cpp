@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <fstream>
 
 namespace pt::store {
@@ -320,6 +323,38 @@ TEST_F(StoreTest, DiscardsOnlyStatesOneParticipantSigned)
     // A state with a payment row stays, even with one signature.
     ASSERT_TRUE(store().recordPayment(payment(ch, 2, Wei(5))).ok());
     expectCode(store().discardUnsharedStates(ch.id, 2), StoreError::constraint);
+}
+
+// With backgroundCheckpoint, the log is copied into the database by the store's own thread
+// while the writer goes on; what was written is all there after reopening.
+TEST_F(StoreTest, CheckpointsInTheBackground)
+{
+    const auto hot = dir_ / "hot.db";
+    const TestChannel ch = makeChannel("a");
+    constexpr std::uint64_t turns = 1500; // several thousand WAL frames
+    {
+        Store::Options options;
+        options.backgroundCheckpoint = true;
+        auto opened = Store::open(hot, options);
+        ASSERT_TRUE(opened.ok()) << opened.error().describe();
+        Store& s = *opened;
+        const auto initialSize = std::filesystem::file_size(hot);
+        ASSERT_TRUE(s.putChannel(ch.record(ChannelRole::payer)).ok());
+        for (std::uint64_t t = 0; t <= turns; ++t) ASSERT_TRUE(s.appendSignedState(ch.id, ch.signedAt(t, Wei(10 * t))).ok());
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (s.backgroundCheckpoints() == 0 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        EXPECT_GT(s.backgroundCheckpoints(), 0u);
+        EXPECT_GT(std::filesystem::file_size(hot), initialSize + 100 * 1024)
+            << "pages were copied into the database while the connection was open";
+        EXPECT_EQ(store().backgroundCheckpoints(), 0u) << "off unless asked for";
+    }
+    auto reopened = Store::open(hot);
+    ASSERT_TRUE(reopened.ok());
+    auto latest = reopened->latestState(ch.id);
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    EXPECT_EQ((*latest)->state.turnNum, turns);
+    EXPECT_TRUE(reopened->integrityCheck().ok());
 }
 
 // --- payments -----------------------------------------------------------------------------
