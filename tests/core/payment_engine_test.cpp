@@ -15,6 +15,7 @@
 #include <boost/multiprecision/cpp_int.hpp>
 
 #include <future>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <variant>
@@ -934,6 +935,25 @@ TEST_F(BuyerEngine, PaysAgainBeforeThePreviousPaymentIsCountersigned)
         if (!stored) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     EXPECT_TRUE(stored) << "the last countersigned state never reached the store";
+}
+
+// Payments signed ahead that never left are forgotten when the seller goes: the store's
+// latest state is again the last one the seller could hold.
+TEST_F(BuyerEngine, ForgetsPaymentsSignedAheadWhenTheSellerLeaves)
+{
+    engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 64 << 20});
+    TestSeller s(ext::PeerKey{1});
+    join(s);
+    serve({&s});
+    ASSERT_TRUE(s.view);
+    const std::uint64_t countersigned = s.view->turnNum();
+    ASSERT_GT(latest(s.view->id())->state.turnNum, countersigned) << "payments are signed and stored ahead";
+    ASSERT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 1u) << "none of them is due yet";
+
+    engine->onPeerLeft(s.peer, ext::PeerCountersSnapshot{});
+    settle();
+    EXPECT_EQ(latest(s.view->id())->state.turnNum, countersigned);
+    EXPECT_TRUE(s.payments->takeDue(std::numeric_limits<std::uint64_t>::max()).empty()) << "and none stays armed";
 }
 
 // After STOP(payment_needed) the buyer pays what it lacks to a full window at once, even less
