@@ -882,6 +882,8 @@ void PaymentEngine::withdrawPrepared(Peer& p)
         p.prepared.pop_front();
     }
     ++p.preparedEpoch;
+    // Turns are used again after a withdrawal: what counts as armed starts afresh.
+    p.armedTurn = p.inflight.empty() ? 0 : p.inflight.back().turnNum();
     if (p.prepared.empty()) return;
     const std::uint64_t from = p.prepared.front().proposal.turnNum();
     p.prepared.clear();
