@@ -210,14 +210,36 @@ Error invalid(const std::string& what) { return makeError(StoreError::invalid_re
 
 std::string shortId(const nitro::ChannelId& id) { return id.hex(); }
 
-// Runs `body` as one atomic unit: a savepoint, released on success (which commits, with
-// its fsync, when no Transaction is open) and rolled back on failure.
+// Runs `body` as one atomic unit. Inside a Transaction: a savepoint, released on success and
+// rolled back on failure. Outside one: a transaction of its own, committed (with its fsync) on
+// success. That transaction is IMMEDIATE: it takes the write lock, waiting for another
+// connection (the watchtower's) up to the busy timeout, before the body reads. A deferred
+// one that had read first could not take the lock once the other connection had written
+// (SQLITE_BUSY_SNAPSHOT, which SQLite does not retry): "database is locked" at once.
 template <class Body>
 Status atomically(StoreImpl& impl, Body&& body)
 {
+    if (!impl.explicitTransaction) {
+        if (auto ok = sqlite::exec(impl.db, "BEGIN IMMEDIATE", "cannot start a write"); !ok) return ok.error();
+        Status result = body();
+        if (result) {
+            if (auto ok = sqlite::exec(impl.db, "COMMIT", "cannot commit"); !ok) {
+                // A failed commit may leave the transaction open: end it, so that no later
+                // write silently joins a transaction nobody will commit.
+                if (!sqlite3_get_autocommit(impl.db)) (void)sqlite::exec(impl.db, "ROLLBACK", "rollback after a failed commit");
+                impl.fixedParts.clear(); // it may hold a channel the rollback undid
+                return ok.error();
+            }
+            return result;
+        }
+        // SQLite may already have rolled back (disk full, I/O error); then this fails harmlessly.
+        if (!sqlite3_get_autocommit(impl.db)) (void)sqlite::exec(impl.db, "ROLLBACK", "rollback of a refused write");
+        impl.fixedParts.clear();
+        return result;
+    }
     // After an I/O error or a full disk SQLite may roll back the whole open transaction by
     // itself. Later writes must not then commit one by one, outside the batch they belong to.
-    if (impl.explicitTransaction && sqlite3_get_autocommit(impl.db))
+    if (sqlite3_get_autocommit(impl.db))
         return makeError(StoreError::io, "the open transaction was rolled back by an earlier error; "
                                          "end it and retry the batch");
     auto sp = impl.stmt(sql_savepoint);
@@ -231,13 +253,7 @@ Status atomically(StoreImpl& impl, Body&& body)
         if (!rel) return rel.error();
         auto ok = (*rel)->run("cannot commit");
         (*rel)->reset();
-        if (!ok) {
-            // A failed commit may leave the transaction open: end it, so that no later write
-            // silently joins a transaction nobody will commit.
-            if (!impl.explicitTransaction && !sqlite3_get_autocommit(impl.db))
-                (void)sqlite::exec(impl.db, "ROLLBACK", "rollback after a failed commit");
-            return ok.error();
-        }
+        if (!ok) return ok.error();
         return result;
     }
     // SQLite may already have rolled back the whole transaction (disk full, I/O error);

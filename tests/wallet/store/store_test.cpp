@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -355,6 +356,37 @@ TEST_F(StoreTest, CheckpointsInTheBackground)
     ASSERT_TRUE(latest.ok() && latest->has_value());
     EXPECT_EQ((*latest)->state.turnNum, turns);
     EXPECT_TRUE(reopened->integrityCheck().ok());
+}
+
+// Two connections to one file (the engine's and the watchtower's) write at once. A write
+// that reads first (appendSignedState checks the latest turn) must wait for the other's lock,
+// not fail with "database is locked" because the other committed after its read began.
+TEST_F(StoreTest, TwoConnectionsWritingAtOnceWaitForEachOther)
+{
+    const TestChannel ch = makeChannel("a");
+    ASSERT_TRUE(store().putChannel(ch.record(ChannelRole::payer)).ok());
+    auto other = Store::open(path());
+    ASSERT_TRUE(other.ok()) << other.error().describe();
+    std::atomic<bool> done{false};
+    std::atomic<int> otherFailures{0};
+    std::thread watchtower([&] {
+        for (std::uint64_t i = 0; !done; ++i) {
+            const std::uint8_t b = static_cast<std::uint8_t>(i);
+            if (!other->putSetting("cursor", ByteView(&b, 1)).ok()) ++otherFailures;
+        }
+    });
+    std::vector<std::string> failures;
+    for (std::uint64_t t = 0; t <= 300; ++t) {
+        auto ok = store().appendSignedState(ch.id, ch.signedAt(t, Wei(10 * t)));
+        if (!ok) failures.push_back(ok.error().describe());
+    }
+    done = true;
+    watchtower.join();
+    EXPECT_TRUE(failures.empty()) << failures.size() << " failed, the first: " << failures.front();
+    EXPECT_EQ(otherFailures.load(), 0);
+    auto latest = store().latestState(ch.id);
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    EXPECT_EQ((*latest)->state.turnNum, 300u);
 }
 
 // --- payments -----------------------------------------------------------------------------
