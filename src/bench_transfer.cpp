@@ -8,6 +8,7 @@
 #include "paytorrent/transfer_bench.hpp"
 
 #include "paytorrent/node.hpp"
+#include "scratch_dir.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -160,34 +161,6 @@ std::string randomHex(std::size_t bytes)
     for (std::size_t i = 0; i < bytes; ++i) out += fmt::format("{:02x}", rd() & 0xff);
     return out;
 }
-
-// A directory removed with everything in it when the benchmark ends, on every path.
-class ScratchDir {
-public:
-    static Result<ScratchDir> create(const std::filesystem::path& parent)
-    {
-        std::error_code ec;
-        const auto base = parent.empty() ? std::filesystem::temp_directory_path(ec) : parent;
-        if (ec) return benchError(TransferBenchError::io, "no temporary directory: " + ec.message());
-        std::filesystem::create_directories(base, ec);
-        std::string pattern = (base / "paytorrent-bench-transfer-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr)
-            return benchError(TransferBenchError::io, "cannot create a directory in " + base.string() + ": " + std::strerror(errno));
-        return ScratchDir(pattern);
-    }
-    ScratchDir(ScratchDir&& o) noexcept : path_(std::exchange(o.path_, {})) {}
-    ScratchDir& operator=(ScratchDir&&) = delete;
-    ~ScratchDir()
-    {
-        std::error_code ec;
-        if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-    }
-    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-
-private:
-    explicit ScratchDir(std::filesystem::path p) : path_(std::move(p)) {}
-    std::filesystem::path path_;
-};
 
 // Writes `size` pseudo-random bytes (incompressible, no two pieces alike), makes them
 // durable so that no write-back competes with the transfer, and reads them once so that
@@ -697,8 +670,8 @@ Result<TransferBenchReport> runTransferBench(const TransferBenchOptions& o)
     report.cores = std::thread::hardware_concurrency();
     report.loadBefore = loadAverage();
 
-    auto scratch = ScratchDir::create(o.directory);
-    if (!scratch) return scratch.error();
+    auto scratch = ScratchDir::create(o.directory, "paytorrent-bench-transfer-");
+    if (!scratch) return benchError(TransferBenchError::io, scratch.error().message);
     report.directory = scratch->path();
     report.fileSystem = fileSystemOf(scratch->path());
     const auto share = scratch->path() / "share";

@@ -1,6 +1,7 @@
 // The wallet benchmark: the crypto limit of this machine, then countersigned payments end to
 // end in memory and with durable SQLite, each as a share of that limit.
 #include "paytorrent/bench.hpp"
+#include "scratch_dir.hpp"
 
 #include "wallet/crypto/keccak.hpp"
 #include "wallet/crypto/signer.hpp"
@@ -464,34 +465,6 @@ std::string fileSystemName(const std::filesystem::path& dir)
     return hex;
 }
 
-// A fresh directory for the benchmark database, removed when the object dies.
-class ScratchDir {
-public:
-    static Result<ScratchDir> create(const std::filesystem::path& parent)
-    {
-        std::error_code ec;
-        const auto base = parent.empty() ? std::filesystem::temp_directory_path(ec) : parent;
-        if (ec) return benchError(std::errc::io_error, "no temporary directory: " + ec.message());
-        std::string pattern = (base / "paytorrent-bench-XXXXXX").string();
-        if (!::mkdtemp(pattern.data()))
-            return benchError(std::errc::io_error,
-                              "cannot create a directory in " + base.string() + ": " + std::strerror(errno));
-        return ScratchDir(pattern);
-    }
-    ScratchDir(ScratchDir&& o) noexcept : path_(std::exchange(o.path_, {})) {}
-    ScratchDir& operator=(ScratchDir&&) = delete;
-    ~ScratchDir()
-    {
-        std::error_code ec;
-        if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-    }
-    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
-private:
-    explicit ScratchDir(std::filesystem::path p) : path_(std::move(p)) {}
-    std::filesystem::path path_;
-};
-
 double ratio(double rate, double limit) { return limit > 0 ? rate / limit : 0; }
 
 } // namespace
@@ -506,7 +479,7 @@ Result<WalletBenchReport> runWalletBench(const WalletBenchOptions& options)
     const std::size_t batchSize = std::max<std::size_t>(1, options.groupCommit);
     report.groupCommit = batchSize;
 
-    auto scratch = ScratchDir::create(options.directory);
+    auto scratch = ScratchDir::create(options.directory, "paytorrent-bench-");
     if (!scratch) return scratch.error();
     report.storageDirectory = scratch->path().string();
     report.storageFileSystem = fileSystemName(scratch->path());

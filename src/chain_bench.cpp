@@ -9,6 +9,7 @@
 #include "paytorrent/chain_bench.hpp"
 
 #include "channel_lifecycle.hpp"
+#include "scratch_dir.hpp"
 
 #include "paytorrent/node.hpp"
 
@@ -50,16 +51,6 @@ double median(std::vector<double> v)
     const std::size_t n = v.size();
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-
-// A removed-on-exit directory for the chain and the stores.
-struct ScratchDir {
-    std::filesystem::path path;
-    ~ScratchDir()
-    {
-        std::error_code ec;
-        if (!path.empty()) std::filesystem::remove_all(path, ec);
-    }
-};
 
 struct Party {
     PrivateKey key;
@@ -133,15 +124,8 @@ Result<ChainBenchReport> runChainBench(const ChainBenchOptions& options)
 {
     if (options.rounds < 1 || options.challengeWindow == 0 || options.pollInterval.count() <= 0)
         return makeError(NodeError::bad_option, "bench chain: rounds, window and poll interval must be positive");
-    ScratchDir scratch;
-    {
-        std::error_code ec;
-        const auto base = options.directory.empty() ? std::filesystem::temp_directory_path(ec) : options.directory;
-        std::string templ = (base / "pt-bench-chain-XXXXXX").string();
-        if (ec || ::mkdtemp(templ.data()) == nullptr)
-            return makeError(NodeError::bad_option, "bench chain: cannot create a directory in " + base.string());
-        scratch.path = templ;
-    }
+    auto scratch = ScratchDir::create(options.directory, "pt-bench-chain-");
+    if (!scratch) return makeError(NodeError::bad_option, "bench chain: " + scratch.error().message);
 
     chain::LocalChainOptions lc;
     if (options.nodeToolsDir) {
@@ -151,7 +135,7 @@ Result<ChainBenchReport> runChainBench(const ChainBenchOptions& options)
     } else {
         lc.nodeToolsDir = PT_NODE_TOOLS_DIR;
     }
-    lc.dataDir = scratch.path / "chain";
+    lc.dataDir = scratch->path() / "chain";
     lc.anvil.persistState = false;
     lc.anvil.stopWithParentThread = true; // the benchmark's thread outlives its chain
     auto started = chain::LocalChain::start(lc);
@@ -207,7 +191,7 @@ Result<ChainBenchReport> runChainBench(const ChainBenchOptions& options)
     }
 
     // 3. Force-closes through the beneficiary's lifecycle and watchtower.
-    const auto database = scratch.path / "beneficiary.db";
+    const auto database = scratch->path() / "beneficiary.db";
     auto storeOpened = store::Store::open(database);
     if (!storeOpened) return benchError("opening the store", storeOpened.error());
     store::Store store = std::move(*storeOpened);
