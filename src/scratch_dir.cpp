@@ -16,7 +16,6 @@ pt::Result<ScratchDir> ScratchDir::create(const std::filesystem::path& parent, s
     std::error_code ec;
     const auto base = parent.empty() ? std::filesystem::temp_directory_path(ec) : parent;
     if (ec) return fail("no temporary directory: " + ec.message());
-    std::filesystem::create_directories(base, ec);
     std::string pattern = (base / (std::string(prefix) + "XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr)
         return fail("cannot create a directory in " + base.string() + ": " + std::strerror(errno));

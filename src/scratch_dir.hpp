@@ -11,8 +11,8 @@ namespace paytorrent {
 
 class ScratchDir {
 public:
-    // Creates `prefix` followed by six random characters under `parent` (created if missing;
-    // the system's temporary directory when empty). Fails with std::errc::io_error.
+    // Creates `prefix` followed by six random characters under `parent`, which must exist
+    // (the system's temporary directory when empty). Fails with std::errc::io_error.
     [[nodiscard]] static pt::Result<ScratchDir> create(const std::filesystem::path& parent, std::string_view prefix);
 
     ScratchDir(ScratchDir&& other) noexcept;
