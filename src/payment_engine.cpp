@@ -255,10 +255,7 @@ void PaymentEngine::onPaymentReleased(ext::PeerKey peer, std::uint64_t turn)
     boost::asio::post(ctx_, [this, peer, turn] {
         Peer* p = find(peer);
         if (!p) return;
-        while (!p->prepared.empty() && p->prepared.front().proposal.turnNum() <= turn) {
-            p->inflight.push_back(std::move(p->prepared.front().proposal));
-            p->prepared.pop_front();
-        }
+        movePreparedToInflight(*p, turn);
         maybePay(*p);
     });
 }
@@ -869,6 +866,15 @@ bool PaymentEngine::preparePayment(Peer& p)
     return true;
 }
 
+// Buyer: the prepared payments up to `turn` have left: they are in flight now.
+void PaymentEngine::movePreparedToInflight(Peer& p, std::uint64_t turn)
+{
+    while (!p.prepared.empty() && p.prepared.front().proposal.turnNum() <= turn) {
+        p.inflight.push_back(std::move(p.prepared.front().proposal));
+        p.prepared.pop_front();
+    }
+}
+
 // Buyer: takes back the prepared payments the connection has not sent; those it has sent
 // join the payments in flight. What was taken back is removed from the store (it never left)
 // and no longer counts as spent.
@@ -876,11 +882,8 @@ void PaymentEngine::withdrawPrepared(Peer& p)
 {
     if (p.prepared.empty()) return;
     const std::vector<std::uint64_t> armed = p.info.payments ? p.info.payments->withdraw() : std::vector<std::uint64_t>{};
-    const std::uint64_t firstKept = armed.empty() ? p.armedTurn + 1 : armed.front();
-    while (!p.prepared.empty() && p.prepared.front().proposal.turnNum() < firstKept) {
-        p.inflight.push_back(std::move(p.prepared.front().proposal));
-        p.prepared.pop_front();
-    }
+    // Those before the first taken back had been sent (all armed ones, if none was taken).
+    movePreparedToInflight(p, armed.empty() ? p.armedTurn : armed.front() - 1);
     ++p.preparedEpoch;
     // Turns are used again after a withdrawal: what counts as armed starts afresh.
     p.armedTurn = p.inflight.empty() ? 0 : p.inflight.back().turnNum();

@@ -134,6 +134,7 @@ private:
     void maybePay(Peer& p);
     [[nodiscard]] bool preparePayment(Peer& p);
     void withdrawPrepared(Peer& p);
+    void movePreparedToInflight(Peer& p, std::uint64_t turn);
     [[nodiscard]] pt::Wei paymentLimit(const Torrent& t, const pt::nitro::ChannelId& self, const pt::Wei& price) const;
     void maybeFinalize(Peer& p);
     void fail(Peer& p, pt::ext::PeerErrorCode code, const pt::Error& why);
