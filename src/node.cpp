@@ -296,9 +296,11 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
     std::filesystem::permissions(dir.root, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
 
     if (auto s = impl->openKey(); !s) return s.error();
-    // The payment engine's connection: every payment commits through it.
+    // The payment engine's connection: every payment commits through it, and leaves its
+    // fsync to the engine's syncer thread.
     store::Store::Options storeOptions;
     storeOptions.backgroundCheckpoint = true;
+    storeOptions.deferredSync = true;
     auto st = store::Store::open(dir.database(), std::move(storeOptions));
     if (!st) return st.error();
     impl->store.emplace(std::move(*st));

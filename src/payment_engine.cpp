@@ -157,6 +157,9 @@ struct PaymentEngine::Closing {
 PaymentEngine::PaymentEngine(EngineConfig config, PrivateKey key, store::Store& store, ChainPort& chain)
     : config_(std::move(config)), key_(std::move(key)), store_(store), chain_(chain), closingTimer_(ctx_), flushTimer_(ctx_)
 {
+    if (auto wal = store_.walSync())
+        syncer_ = std::make_unique<DeferredSync>([wal] { return wal->sync(); },
+                                                 [this](std::function<void()> fn) { boost::asio::post(ctx_, std::move(fn)); });
     thread_ = std::thread([this] {
         auto guard = boost::asio::make_work_guard(ctx_);
         ctx_.run();
@@ -167,6 +170,7 @@ PaymentEngine::~PaymentEngine()
 {
     ctx_.stop();
     if (thread_.joinable()) thread_.join();
+    syncer_.reset(); // syncs the last commits; their continuations have nobody to run them
 }
 
 void PaymentEngine::attach(std::shared_ptr<ext::PeerControl> control)
@@ -180,6 +184,7 @@ void PaymentEngine::sync(std::function<void()> fn)
         fn();
         return;
     }
+    if (syncer_) syncer_->waitIdle();
     std::promise<void> done;
     boost::asio::post(ctx_, [&] {
         fn();
@@ -292,20 +297,32 @@ PaymentEngine::Peer* PaymentEngine::find(ext::PeerKey key)
     return it == peers_.end() ? nullptr : it->second.get();
 }
 
+// One unit's writes in a transaction of their own, committed without waiting for the disk
+// when the store defers its fsync (afterSync then waits for it).
 Status PaymentEngine::persist(const std::function<Status()>& writes)
 {
     auto tx = store_.begin();
     if (!tx) return tx.error();
     if (auto s = writes(); !s) return s;
-    return tx->commit();
+    return tx->commitDeferred();
+}
+
+// Runs `done` once what was committed so far is durable: at once when commits fsync on this
+// thread; else after the syncer's next fsync, back on this thread.
+void PaymentEngine::afterSync(std::function<void(const Status&)> done)
+{
+    if (syncer_) return syncer_->submit(std::move(done));
+    done(Status{});
 }
 
 // Group commit: the writes of every event handled since the last flush go into one
 // transaction, so one fsync covers them all; each unit's `then` (its sends, grants and
-// chain calls) runs only after that commit. When the engine is busy, more events queue up
-// during a commit, and the next flush covers them all: the cost per payment falls as the
-// load grows. If the batch fails, each unit is retried in a transaction of its own, so one
-// unit's failure is its own.
+// chain calls) runs only after that commit is durable. When the engine is busy, more events
+// queue up during a commit, and the next flush covers them all: the cost per payment falls
+// as the load grows. If the batch fails, each unit is retried in a transaction of its own,
+// so one unit's failure is its own. With a deferred-sync store the fsync runs on the
+// syncer's thread: this thread validates the next payment meanwhile, and one fsync covers
+// every batch committed while the last one ran.
 void PaymentEngine::commitLater(std::function<Status()> writes, std::function<void(const Status&)> then, bool urgent)
 {
     pending_.push_back({std::move(writes), std::move(then)});
@@ -348,11 +365,13 @@ void PaymentEngine::flush()
                 written = false;
                 break;
             }
-        committed = written && tx->commit();
+        committed = written && tx->commitDeferred();
     } // not committed: the transaction rolls back here
     if (!committed)
         for (std::size_t i = 0; i < batch.size(); ++i) results[i] = persist(batch[i].writes);
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].then(results[i]);
+    afterSync([batch = std::move(batch), results = std::move(results)](const Status& synced) {
+        for (std::size_t i = 0; i < batch.size(); ++i) batch[i].then(results[i] ? synced : results[i]);
+    });
 }
 
 // The writes for a state both sides signed: the state (the seller stores it whole; the buyer

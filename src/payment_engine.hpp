@@ -11,6 +11,7 @@
 #pragma once
 
 #include "chain_port.hpp"
+#include "deferred_sync.hpp"
 
 #include "extension/peer_control.hpp"
 #include "extension/peer_events.hpp"
@@ -111,7 +112,9 @@ public:
     void onPeerError(pt::ext::PeerKey peer, const pt::Error& error) override;
     void onPeerLeft(pt::ext::PeerKey peer, const pt::ext::PeerCountersSnapshot& final) override;
 
-    // Runs `fn` on the engine thread and waits for it (for tests and orderly shutdown).
+    // Runs `fn` on the engine thread and waits for it (for tests and orderly shutdown). From
+    // another thread, it first waits for the fsyncs under way, so that `fn` runs after the
+    // continuations of every batch committed before the call.
     void sync(std::function<void()> fn);
 
 private:
@@ -142,6 +145,7 @@ private:
     void checkClosings();
     Peer* find(pt::ext::PeerKey key);
     [[nodiscard]] pt::Status persist(const std::function<pt::Status()>& writes);
+    void afterSync(std::function<void(const pt::Status&)> done);
     // Group commit (see the .cpp): `writes` joins the next batch; `then` runs after its commit.
     // `urgent` false: nothing waits on it; it may share the next urgent commit (bounded delay).
     void commitLater(std::function<pt::Status()> writes, std::function<void(const pt::Status&)> then, bool urgent = true);
@@ -176,6 +180,9 @@ private:
     bool flushTimerArmed_ = false;
     bool closingTimerArmed_ = false;
     std::thread thread_;
+    // The fsync of commits, off the engine thread (a store opened with deferredSync); null:
+    // every commit fsyncs on the engine thread before its continuation runs.
+    std::unique_ptr<DeferredSync> syncer_;
 };
 
 } // namespace paytorrent::core

@@ -317,7 +317,9 @@ class SellerEngine : public ::testing::Test {
 protected:
     SellerEngine() : nodeKey(newKey())
     {
-        store.emplace(must(store::Store::open(dir / "wallet.db")));
+        store::Store::Options options;
+        options.deferredSync = true; // as the node opens it: commits fsync on the syncer thread
+        store.emplace(must(store::Store::open(dir / "wallet.db", options)));
         EngineConfig config;
         config.chainId = chain_id;
         config.adjudicator = adjudicator;
@@ -503,6 +505,31 @@ TEST_F(SellerEngine, GrantsExactlyWhatEachPaymentCoversOnceTheStateIsDurable)
     EXPECT_TRUE(latest(b.view->id())->state.isFinal);
     EXPECT_EQ(channelRecord(b.view->id())->status, store::ChannelStatus::closing);
     EXPECT_TRUE(control->disconnects(b.peer).empty());
+}
+
+// The countersignature and the grant wait for the fsync, which runs on the syncer's thread:
+// when it fails, the payment is not acted upon at all.
+TEST_F(SellerEngine, ActsOnNoPaymentWhoseFsyncFailed)
+{
+    const std::shared_ptr<store::WalSync> wal = store->walSync();
+    ASSERT_NE(wal, nullptr);
+    TestBuyer b = openChannel(1);
+    std::uint64_t syncsAtGrant = 0;
+    control->onGrant = [&](ext::PeerKey, std::uint64_t) { syncsAtGrant = wal->syncs(); };
+    const std::uint64_t before = wal->syncs();
+    payHonestly(b, Wei(U256(400'000'000)));
+    EXPECT_GT(syncsAtGrant, before) << "granted only after a sync that followed the commit";
+
+    // Take the log's name away: SQLite goes on writing the file it has open, but no sync
+    // can reach it by name.
+    std::filesystem::remove(dir / "wallet.db-wal");
+    const auto granted = control->granted(b.peer);
+    const auto countersigned = control->sentTo<ext::Countersignature>(b.peer).size();
+    const auto p = b.pay(Wei(U256(300'000'000)));
+    deliver(b.peer, TestBuyer::message(p.signedState()));
+    expectDisconnected(b.peer, ext::PeerErrorCode::internal);
+    EXPECT_EQ(control->granted(b.peer), granted) << "no credit for a state that may not survive";
+    EXPECT_EQ(control->sentTo<ext::Countersignature>(b.peer).size(), countersigned) << "no countersignature either";
 }
 
 // --- hostile buyers -----------------------------------------------------------------------

@@ -5,7 +5,13 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <condition_variable>
 #include <limits>
 #include <mutex>
@@ -88,6 +94,7 @@ private:
 struct StoreImpl {
     sqlite3* db = nullptr;
     std::unique_ptr<Checkpointer> checkpointer; // backgroundCheckpoint
+    std::shared_ptr<WalSync> walSync;           // deferredSync: commits leave their fsync to it
     std::filesystem::path path;
     std::function<std::int64_t()> clockMs;
     // Prepared statements, keyed by the address of their SQL literal (each is a named
@@ -221,6 +228,7 @@ Status atomically(StoreImpl& impl, Body&& body)
 {
     if (!impl.explicitTransaction) {
         if (auto ok = sqlite::exec(impl.db, "BEGIN IMMEDIATE", "cannot start a write"); !ok) return ok.error();
+        const sqlite3_int64 changesBefore = sqlite3_total_changes64(impl.db);
         Status result = body();
         if (result) {
             if (auto ok = sqlite::exec(impl.db, "COMMIT", "cannot commit"); !ok) {
@@ -230,6 +238,8 @@ Status atomically(StoreImpl& impl, Body&& body)
                 impl.fixedParts.clear(); // it may hold a channel the rollback undid
                 return ok.error();
             }
+            // deferredSync: the commit did not fsync (a read, which wrote nothing, needs none)
+            if (impl.walSync && sqlite3_total_changes64(impl.db) != changesBefore) return impl.walSync->sync();
             return result;
         }
         // SQLite may already have rolled back (disk full, I/O error); then this fails harmlessly.
@@ -501,6 +511,14 @@ Result<Store> Store::open(const std::filesystem::path& path, Options options)
         e.message = where + ": " + e.message;
         return e;
     }
+    if (options.deferredSync) {
+        // The migrations above committed under FULL. From here COMMIT writes the log without
+        // its fsync, and WalSync does it: after each commit() and atomic write, or when the
+        // caller of commitDeferred() asks. NORMAL still syncs the log before a checkpoint
+        // copies it and the database after, so a checkpoint never outruns the log.
+        if (auto ok = sqlite::exec(db, "PRAGMA synchronous = NORMAL", "cannot configure " + where); !ok) return ok.error();
+        impl->walSync = std::make_shared<WalSync>(std::filesystem::path(where + "-wal"));
+    }
     if (options.backgroundCheckpoint) {
         sqlite3* second = nullptr;
         if (sqlite3_open_v2(where.c_str(), &second, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK &&
@@ -512,6 +530,66 @@ Result<Store> Store::open(const std::filesystem::path& path, Options options)
         }
     }
     return Store(std::move(impl));
+}
+
+std::shared_ptr<WalSync> Store::walSync() const { return impl_->walSync; }
+
+// --- WalSync ----------------------------------------------------------------------------
+
+struct WalSync::State {
+    std::filesystem::path log;
+    std::mutex mutex;
+    int fd = -1; // guarded by mutex
+    dev_t device = 0;
+    ino_t inode = 0;
+    std::atomic<std::uint64_t> syncs{0};
+};
+
+WalSync::WalSync(std::filesystem::path log) : state_(std::make_unique<State>())
+{
+    state_->log = std::move(log);
+}
+
+WalSync::~WalSync()
+{
+    if (state_->fd >= 0) ::close(state_->fd);
+}
+
+std::uint64_t WalSync::syncs() const noexcept { return state_->syncs.load(std::memory_order_relaxed); }
+
+Status WalSync::sync()
+{
+    State& st = *state_;
+    const auto failed = [&st](const char* what) {
+        return makeError(StoreError::io, std::string(what) + " " + st.log.string() + ": " + std::strerror(errno));
+    };
+    std::lock_guard lock(st.mutex);
+    // SQLite keeps the log file while a connection has the database open; should it ever be
+    // another file under the same name, the new one is opened.
+    struct stat now {};
+    if (::stat(st.log.c_str(), &now) != 0) return failed("cannot find the log");
+    if (st.fd < 0 || now.st_dev != st.device || now.st_ino != st.inode) {
+        if (st.fd >= 0) ::close(st.fd);
+        st.fd = ::open(st.log.c_str(), O_RDONLY | O_CLOEXEC);
+        if (st.fd < 0) return failed("cannot open the log");
+        struct stat opened {};
+        if (::fstat(st.fd, &opened) != 0) return failed("cannot inspect the log");
+        st.device = opened.st_dev;
+        st.inode = opened.st_ino;
+        // A log this object has not synced before may be new: make its directory entry
+        // durable too, as SQLite does for a file it creates.
+        const int dir = ::open(st.log.parent_path().empty() ? "." : st.log.parent_path().c_str(),
+                               O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0) return failed("cannot open the directory of the log");
+        const int rc = ::fsync(dir);
+        ::close(dir);
+        if (rc != 0) return failed("cannot sync the directory of the log");
+    }
+    // fdatasync flushes the file, whichever descriptor wrote it: every frame SQLite has
+    // written so far, and the size that reaches them.
+    if (::fdatasync(st.fd) != 0) return failed("cannot sync the log");
+    st.syncs.fetch_add(1, std::memory_order_relaxed);
+    return {};
 }
 
 std::uint64_t Store::backgroundCheckpoints() const noexcept
@@ -986,7 +1064,11 @@ Status Store::integrityCheck()
 
 Transaction::~Transaction() { rollback(); }
 
-Status Transaction::commit()
+Status Transaction::commit() { return finish(true); }
+
+Status Transaction::commitDeferred() { return finish(false); }
+
+Status Transaction::finish(bool sync)
 {
     if (!impl_) return makeError(StoreError::io, "the transaction is already finished");
     detail::StoreImpl* impl = std::exchange(impl_, nullptr);
@@ -996,6 +1078,8 @@ Status Transaction::commit()
         if (!sqlite3_get_autocommit(impl->db)) (void)sqlite::exec(impl->db, "ROLLBACK", "rollback after a failed commit");
         return ok.error();
     }
+    // Without deferredSync the connection runs synchronous=FULL: COMMIT has fsync'ed.
+    if (sync && impl->walSync) return impl->walSync->sync();
     return {};
 }
 

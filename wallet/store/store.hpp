@@ -6,7 +6,9 @@
 // is on disk (fsync'ed) when it returns ok. Inside a Transaction, writes become durable
 // together when commit() returns ok -- one fsync for the whole batch (group commit). A
 // caller must not act on a write (send a countersignature, serve data, report it) before
-// that point.
+// that point. A store opened with Options::deferredSync can also commit without waiting for
+// the disk (Transaction::commitDeferred): the writes are then durable once a later
+// WalSync::sync() has returned ok, and not to be acted on before.
 //
 // Threading: a Store belongs to one thread at a time (the engine's strand). It has no
 // locks of its own and SQLite is opened without its per-call mutex; hand it between threads
@@ -43,6 +45,27 @@ struct StoreImpl;
 
 class Transaction;
 
+// Makes a store's deferred commits durable: sync() returns ok once every transaction
+// committed before the call is on disk (fdatasync of the write-ahead log). Thread-safe; it
+// holds a descriptor of its own, so it may outlive the Store.
+class WalSync {
+public:
+    explicit WalSync(std::filesystem::path log);
+    ~WalSync();
+    WalSync(const WalSync&) = delete;
+    WalSync& operator=(const WalSync&) = delete;
+
+    // io when the log cannot be opened or synced (then what was committed since the last
+    // successful sync may not survive a power loss).
+    [[nodiscard]] Status sync();
+    // Successful syncs so far.
+    [[nodiscard]] std::uint64_t syncs() const noexcept;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
 class Store {
 public:
     struct Options {
@@ -54,6 +77,11 @@ public:
         // connection) rather than inside the commit that fills it: a commit then never
         // waits for a checkpoint's writes and fsync. For a connection on a hot path.
         bool backgroundCheckpoint = false;
+        // Let a transaction commit without its fsync (Transaction::commitDeferred) and leave
+        // the fsync to walSync(), from any thread: the committing thread goes on while the
+        // disk works, and one fsync covers every commit before it. Every other commit stays
+        // durable when it returns. For a connection on a hot path.
+        bool deferredSync = false;
     };
 
     // Opens or creates the database at `path` and migrates it to the latest schema.
@@ -70,6 +98,9 @@ public:
     [[nodiscard]] Result<int> schemaVersion();
     // Checkpoints the background thread has completed (Options::backgroundCheckpoint).
     [[nodiscard]] std::uint64_t backgroundCheckpoints() const noexcept;
+    // The fsync of deferred commits (Options::deferredSync), to call from any thread; null
+    // for a store opened without deferredSync (its commits are all durable on return).
+    [[nodiscard]] std::shared_ptr<WalSync> walSync() const;
 
     // --- channels -------------------------------------------------------------------------
     // Inserts a channel, or for a known one updates its status (and updatedMs). Refuses
@@ -147,14 +178,21 @@ public:
     Transaction& operator=(Transaction&&) = delete;
     ~Transaction();
 
-    // Durable (fsync'ed) when it returns ok. On failure everything is rolled back.
+    // Durable (fsync'ed) when it returns ok. On failure everything is rolled back (except
+    // when only the fsync failed: then the writes are visible, and may not survive a power
+    // loss).
     [[nodiscard]] Status commit();
+    // Visible when it returns ok, durable once the store's WalSync::sync(), called after this
+    // returned, has returned ok. On a store opened without Options::deferredSync it is
+    // commit(). On failure everything is rolled back.
+    [[nodiscard]] Status commitDeferred();
     void rollback() noexcept;
     [[nodiscard]] bool active() const noexcept { return impl_ != nullptr; }
 
 private:
     friend class Store;
     explicit Transaction(detail::StoreImpl* impl) noexcept : impl_(impl) {}
+    [[nodiscard]] Status finish(bool sync);
     detail::StoreImpl* impl_;
 };
 

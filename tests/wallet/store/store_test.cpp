@@ -358,6 +358,72 @@ TEST_F(StoreTest, CheckpointsInTheBackground)
     EXPECT_TRUE(reopened->integrityCheck().ok());
 }
 
+// With deferredSync, commitDeferred() leaves the fsync to WalSync; every other commit (a
+// Transaction's commit(), a write outside a transaction) still syncs before it returns.
+TEST_F(StoreTest, DeferredSyncLeavesTheFsyncToWalSync)
+{
+    EXPECT_EQ(store().walSync(), nullptr) << "off unless asked for: every commit fsyncs itself";
+    const auto hot = dir_ / "deferred.db";
+    const TestChannel ch = makeChannel("a");
+    {
+        Store::Options options;
+        options.deferredSync = true;
+        auto opened = Store::open(hot, options);
+        ASSERT_TRUE(opened.ok()) << opened.error().describe();
+        Store& s = *opened;
+        const std::shared_ptr<WalSync> wal = s.walSync();
+        ASSERT_NE(wal, nullptr);
+
+        std::uint64_t syncs = wal->syncs();
+        ASSERT_TRUE(s.putChannel(ch.record(ChannelRole::payer)).ok());
+        EXPECT_EQ(wal->syncs(), syncs + 1) << "a write outside a transaction is durable when it returns";
+
+        syncs = wal->syncs();
+        {
+            auto tx = s.begin();
+            ASSERT_TRUE(tx.ok());
+            ASSERT_TRUE(s.appendSignedState(ch.id, ch.signedAt(0, Wei(0))).ok());
+            ASSERT_TRUE(tx->commit().ok());
+        }
+        EXPECT_EQ(wal->syncs(), syncs + 1) << "commit() is durable when it returns";
+
+        syncs = wal->syncs();
+        for (std::uint64_t t = 1; t <= 3; ++t) {
+            auto tx = s.begin();
+            ASSERT_TRUE(tx.ok());
+            ASSERT_TRUE(s.appendSignedState(ch.id, ch.signedAt(t, Wei(10 * t))).ok());
+            ASSERT_TRUE(tx->commitDeferred().ok());
+        }
+        EXPECT_EQ(wal->syncs(), syncs) << "commitDeferred() does not sync";
+        auto latest = s.latestState(ch.id);
+        ASSERT_TRUE(latest.ok() && latest->has_value());
+        EXPECT_EQ((*latest)->state.turnNum, 3u) << "visible at once";
+
+        // From another thread, as the engine's syncer does; it may outlive the store.
+        Status synced = makeError(StoreError::io, "not run");
+        std::thread([&] { synced = wal->sync(); }).join();
+        EXPECT_TRUE(synced.ok()) << synced.error().describe();
+        EXPECT_EQ(wal->syncs(), syncs + 1);
+    }
+    auto reopened = Store::open(hot);
+    ASSERT_TRUE(reopened.ok());
+    auto latest = reopened->latestState(ch.id);
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    EXPECT_EQ((*latest)->state.turnNum, 3u);
+    EXPECT_TRUE(reopened->integrityCheck().ok());
+}
+
+// A log that cannot be synced is an error, never a silent success.
+TEST_F(StoreTest, WalSyncOfAMissingLogFails)
+{
+    WalSync wal(dir_ / "nowhere.db-wal");
+    auto synced = wal.sync();
+    ASSERT_FALSE(synced.ok());
+    EXPECT_EQ(synced.error().code, make_error_code(StoreError::io));
+    EXPECT_NE(synced.error().message.find("nowhere.db-wal"), std::string::npos) << synced.error().message;
+    EXPECT_EQ(wal.syncs(), 0u);
+}
+
 // Two connections to one file (the engine's and the watchtower's) write at once. A write
 // that reads first (appendSignedState checks the latest turn) must wait for the other's lock,
 // not fail with "database is locked" because the other committed after its read began.
