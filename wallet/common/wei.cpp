@@ -1,5 +1,7 @@
 #include "wallet/common/wei.hpp"
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
 
 namespace pt {
@@ -55,19 +57,19 @@ Result<Wei> Wei::parse(std::string_view text)
 
 Bytes32 toWord(const U256& v)
 {
+    // export_bits writes the significant bytes only, most significant first: right-align.
+    std::array<std::uint8_t, 32> tmp{};
+    const auto end = boost::multiprecision::export_bits(v, tmp.begin(), 8, true);
+    const auto used = static_cast<std::size_t>(end - tmp.begin());
     Bytes32 w;
-    U256 x = v;
-    for (int i = 31; i >= 0; --i) {
-        w.bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(x & 0xff);
-        x >>= 8;
-    }
+    std::copy(tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(used), w.bytes.end() - static_cast<std::ptrdiff_t>(used));
     return w;
 }
 
 U256 fromWord(const Bytes32& w)
 {
-    U256 v = 0;
-    for (auto b : w.bytes) v = (v << 8) | b;
+    U256 v;
+    boost::multiprecision::import_bits(v, w.bytes.begin(), w.bytes.end(), 8, true);
     return v;
 }
 

@@ -41,6 +41,17 @@ TEST(Wei, WordRoundTrip)
     EXPECT_EQ(w.bytes[0], 1);
     EXPECT_EQ(w.bytes[31], 0x20);
     EXPECT_EQ(fromWord(w), v);
+    // Values with leading zero bytes are right-aligned (big-endian, left-padded).
+    for (const U256& x : {U256(0), U256(1), U256(0x1234), U256(1) << 255, ~U256(0), U256(1) << 200}) {
+        const Bytes32 word = toWord(x);
+        U256 back = 0;
+        for (auto b : word.bytes) back = (back << 8) | b;
+        EXPECT_EQ(back, x) << x;
+        EXPECT_EQ(fromWord(word), x) << x;
+    }
+    EXPECT_EQ(toWord(U256(0x1234)).bytes[30], 0x12);
+    EXPECT_EQ(toWord(U256(0x1234)).bytes[31], 0x34);
+    EXPECT_EQ(toWord(U256(0)), Bytes32{});
 }
 
 TEST(Wei, Ordering)
