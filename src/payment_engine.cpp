@@ -821,11 +821,9 @@ bool PaymentEngine::preparePayment(Peer& p)
     const std::uint64_t credit = bytesForWei(signedPaid, p.price);
     const std::uint64_t target = p.received + config_.creditWindow;
     const std::uint64_t shortfall = target > credit ? target - credit : 0;
-    // At least window / maxPaymentsInFlight, in whole increments: the payments allowed in
-    // flight then cover a window, and small increments do not run into that cap.
+    // At least window / payments_per_window, in whole increments (payment_engine.hpp).
     const std::uint64_t inc = std::max<std::uint64_t>(config_.paymentIncrement, 1);
-    const std::uint64_t cap = std::max<std::size_t>(config_.maxPaymentsInFlight, 1);
-    const std::uint64_t least = std::max(inc, (config_.creditWindow / cap + inc - 1) / inc * inc);
+    const std::uint64_t least = std::max(inc, (config_.creditWindow / payments_per_window + inc - 1) / inc * inc);
     const bool topUp = p.stopped && p.inflight.empty() && p.prepared.empty() && shortfall > 0 && shortfall < least;
     const std::uint64_t buy = topUp ? shortfall : std::max(least, shortfall / inc * inc);
     Wei newPaid = weiForBytes(credit + buy, p.price);

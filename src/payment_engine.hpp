@@ -38,6 +38,11 @@ class Store;
 
 namespace paytorrent::core {
 
+// Buyer: each payment covers at least window / payments_per_window (in whole increments), so
+// that a small increment sets how finely the credit is topped up, not how many payments (and
+// signatures, fsyncs) a byte costs.
+inline constexpr std::uint64_t payments_per_window = 4;
+
 struct EngineConfig {
     pt::U256 chainId;
     pt::Address adjudicator;
@@ -48,8 +53,10 @@ struct EngineConfig {
     // Buyer: payments signed and not yet countersigned, those sent and those signed, stored
     // and armed ahead of the bytes that make them due. One keeps a whole round trip (and a
     // commit) per payment on the critical path; more let payments overlap it, and let the
-    // next one wait ready, stored, for the moment it is due.
-    std::size_t maxPaymentsInFlight = 4;
+    // next one wait ready, stored, for the moment it is due. Twice the payments a window
+    // holds (payments_per_window): a seller slow to countersign then never leaves the buyer
+    // without a payment ready when the next one falls due.
+    std::size_t maxPaymentsInFlight = 8;
 };
 
 // A buyer's limits for one torrent.

@@ -913,7 +913,7 @@ TEST_F(BuyerEngine, PaysAtMostTheFileAndOneWindowPerSellerEvenForBytesReceivedTw
 }
 
 // The buyer does not wait for each countersignature, nor for a commit when a payment falls
-// due: it signs and stores payments ahead (up to EngineConfig's maxPaymentsInFlight, 4,
+// due: it signs and stores payments ahead (up to EngineConfig's maxPaymentsInFlight, 8,
 // signed and not countersigned), and the connection sends each on the block that makes it
 // due, never more than a window ahead of what arrived. The seller countersigns them in
 // order, and the buyer then pays for what arrived meanwhile.
@@ -921,7 +921,9 @@ TEST_F(BuyerEngine, PaysAgainBeforeThePreviousPaymentIsCountersigned)
 {
     const std::uint64_t window = 1 << 20;     // EngineConfig's defaults
     const std::uint64_t increment = 1 << 18;
-    const std::size_t cap = 4;
+    const std::size_t cap = EngineConfig{}.maxPaymentsInFlight;
+    ASSERT_EQ(cap, 8u);
+    const std::uint64_t increments = cap + 4;
     engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 64 << 20});
     TestSeller s(ext::PeerKey{1});
     join(s);
@@ -930,7 +932,7 @@ TEST_F(BuyerEngine, PaysAgainBeforeThePreviousPaymentIsCountersigned)
     ASSERT_EQ(s.paid(), cost(window));
 
     // The first payment is countersigned: `cap` more may be signed and not countersigned.
-    for (std::uint64_t i = 1; i <= 8; ++i) { // the seller answers nothing
+    for (std::uint64_t i = 1; i <= increments; ++i) { // the seller answers nothing
         received(s, i * increment - 1);
         EXPECT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 1 + std::min<std::size_t>(i - 1, cap))
             << "one byte short of " << i << " increments: not due yet";
@@ -946,8 +948,8 @@ TEST_F(BuyerEngine, PaysAgainBeforeThePreviousPaymentIsCountersigned)
             << "one increment more than the payment before, a window ahead of " << k << " increments received";
     }
 
-    serve({&s}); // countersigned in order; the buyer catches up with the two increments waiting
-    EXPECT_EQ(s.paid(), cost(window + 8 * increment));
+    serve({&s}); // countersigned in order; the buyer catches up with the increments waiting, at once
+    EXPECT_EQ(s.paid(), cost(window + increments * increment));
     EXPECT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 1 + cap + 1);
     EXPECT_TRUE(control->disconnects(s.peer).empty());
     // The countersignatures are committed lazily, but committed: with no payment left to
