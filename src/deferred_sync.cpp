@@ -19,11 +19,11 @@ DeferredSync::~DeferredSync()
     thread_.join();
 }
 
-void DeferredSync::submit(Continuation done)
+void DeferredSync::submit(Continuation done, std::function<void()> whenDurable)
 {
     {
         std::lock_guard lock(mutex_);
-        queue_.push_back(std::move(done));
+        queue_.push_back({std::move(done), std::move(whenDurable)});
     }
     wake_.notify_one();
 }
@@ -46,16 +46,19 @@ void DeferredSync::run()
     for (;;) {
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return; // stopping, nothing left to make durable
-        std::vector<Continuation> batch = std::move(queue_);
+        std::vector<Entry> batch = std::move(queue_);
         queue_.clear();
         busy_ = true;
         const bool stopping = stopping_;
         lock.unlock();
         // Everything in `batch` was committed before it was submitted, so before this sync.
         pt::Status synced = sync_();
+        if (synced)
+            for (auto& e : batch)
+                if (e.whenDurable) e.whenDurable();
         if (!stopping) {
             post_([batch = std::move(batch), synced = std::move(synced)] {
-                for (const auto& done : batch) done(synced);
+                for (const auto& e : batch) e.done(synced);
             });
         }
         lock.lock();

@@ -29,8 +29,12 @@ public:
     DeferredSync(const DeferredSync&) = delete;
     DeferredSync& operator=(const DeferredSync&) = delete;
 
-    // `done` runs (through `post`) after a sync that began after this call.
-    void submit(Continuation done);
+    // `done` runs (through `post`) after a sync that began after this call. `whenDurable`,
+    // if given, runs on the syncer's thread as soon as that sync has succeeded, before any
+    // continuation is posted (for thread-safe actions that need nothing of the owner's
+    // state, such as the extension's queued sends): the owner's thread is one hop less
+    // between the disk and the peer. In submission order; not run when the sync fails.
+    void submit(Continuation done, std::function<void()> whenDurable = {});
     // Blocks until everything submitted has been synced and handed to `post`. Not from the
     // thread `post` runs on if a continuation must run first.
     void waitIdle();
@@ -45,7 +49,11 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable idle_;
-    std::vector<Continuation> queue_; // guarded by mutex_
+    struct Entry {
+        Continuation done;
+        std::function<void()> whenDurable;
+    };
+    std::vector<Entry> queue_;        // guarded by mutex_
     bool busy_ = false;               // guarded by mutex_: a sync is running
     bool stopping_ = false;           // guarded by mutex_
     std::uint64_t syncs_ = 0;         // guarded by mutex_

@@ -3,6 +3,7 @@
 #include "wire_state.hpp"
 
 #include "extension/messages.hpp"
+#include "extension/wire.hpp"
 #include "wallet/store/store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -309,9 +310,10 @@ Status PaymentEngine::persist(const std::function<Status()>& writes)
 
 // Runs `done` once what was committed so far is durable: at once when commits fsync on this
 // thread; else after the syncer's next fsync, back on this thread.
-void PaymentEngine::afterSync(std::function<void(const Status&)> done)
+void PaymentEngine::afterSync(std::function<void(const Status&)> done, std::function<void()> whenDurable)
 {
-    if (syncer_) return syncer_->submit(std::move(done));
+    if (syncer_) return syncer_->submit(std::move(done), std::move(whenDurable));
+    if (whenDurable) whenDurable();
     done(Status{});
 }
 
@@ -323,9 +325,10 @@ void PaymentEngine::afterSync(std::function<void(const Status&)> done)
 // so one unit's failure is its own. With a deferred-sync store the fsync runs on the
 // syncer's thread: this thread validates the next payment meanwhile, and one fsync covers
 // every batch committed while the last one ran.
-void PaymentEngine::commitLater(std::function<Status()> writes, std::function<void(const Status&)> then, bool urgent)
+void PaymentEngine::commitLater(std::function<Status()> writes, std::function<void(const Status&)> then, bool urgent,
+                                std::function<void()> whenDurable)
 {
-    pending_.push_back({std::move(writes), std::move(then)});
+    pending_.push_back({std::move(writes), std::move(then), std::move(whenDurable)});
     if (flushPosted_) return;
     if (!urgent) {
         // Nothing waits on it: it rides along with the next urgent commit, or goes on its own
@@ -369,9 +372,19 @@ void PaymentEngine::flush()
     } // not committed: the transaction rolls back here
     if (!committed)
         for (std::size_t i = 0; i < batch.size(); ++i) results[i] = persist(batch[i].writes);
-    afterSync([batch = std::move(batch), results = std::move(results)](const Status& synced) {
-        for (std::size_t i = 0; i < batch.size(); ++i) batch[i].then(results[i] ? synced : results[i]);
-    });
+    std::vector<std::function<void()>> actions;
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        if (results[i] && batch[i].whenDurable) actions.push_back(std::move(batch[i].whenDurable));
+    std::function<void()> whenDurable;
+    if (!actions.empty())
+        whenDurable = [actions = std::move(actions)] {
+            for (const auto& a : actions) a();
+        };
+    afterSync(
+        [batch = std::move(batch), results = std::move(results)](const Status& synced) {
+            for (std::size_t i = 0; i < batch.size(); ++i) batch[i].then(results[i] ? synced : results[i]);
+        },
+        std::move(whenDurable));
 }
 
 // The writes for a state both sides signed: the state (the seller stores it whole; the buyer
@@ -722,36 +735,47 @@ void PaymentEngine::acceptPayment(Peer& p, const nitro::SignedState& proposed, b
     auto next = nitro::countersign(*valid, key_);
     if (!next) return fail(p, ext::PeerErrorCode::internal, next.error());
     const Wei amount = valid->paid();
+    // The answer, sent once the state is durable: the countersignature, then the credit the
+    // payment adds. Built now, so that it can leave from the syncer's thread the moment the
+    // fsync returns (commitLater's whenDurable), one thread hop sooner than `then`.
+    const nitro::ChannelId id = next->id();
+    const auto mySig = sigBytes(*next->latest().signatures[nitro::beneficiary_index]);
+    ext::Message reply = ext::Countersignature{idBytes(id), next->turnNum(), mySig};
+    if (isFinal) reply = ext::FinalCountersignature{idBytes(id), next->turnNum(), mySig};
+    if (auto encoded = ext::encodeMessage(reply); !encoded) return fail(p, ext::PeerErrorCode::internal, encoded.error());
+    const std::uint64_t covered = bytesForWei(next->paid(), p.price);
+    const std::uint64_t grant = covered > p.granted ? covered - p.granted : 0;
+    p.granted = std::max(p.granted, covered);
     p.view = *next;
     if (isFinal) p.phase = Peer::Phase::closing;
     const ext::PeerKey key = p.info.key;
-    commitLater(agreedWrites(p, next->latest(), amount, store::PaymentDirection::received, isFinal),
-                [this, key, agreed = *next, amount, isFinal](const Status& stored) {
-                    Peer* peer = find(key);
-                    if (!peer || peer->phase == Peer::Phase::failed) return; // durable; nobody to answer
-                    if (!stored) return fail(*peer, ext::PeerErrorCode::internal, stored.error());
-                    countersigned(*peer, agreed, amount, isFinal);
-                });
+    commitLater(
+        agreedWrites(p, next->latest(), amount, store::PaymentDirection::received, isFinal),
+        [this, key, agreed = *next, amount, covered](const Status& stored) {
+            Peer* peer = find(key);
+            if (!peer || peer->phase == Peer::Phase::failed) return; // durable; answered if still connected
+            if (!stored) return fail(*peer, ext::PeerErrorCode::internal, stored.error());
+            countersigned(*peer, agreed, amount, covered);
+        },
+        true,
+        // Encodable (checked above); a peer that failed meanwhile is closing, and its
+        // connection drops both.
+        [control = control_, key, reply = std::move(reply), grant] {
+            (void)control->send(key, reply);
+            if (grant > 0) control->grantCredit(key, grant);
+        });
 }
 
-// Seller, once the countersigned state is durable: answer, and grant what it pays for.
-void PaymentEngine::countersigned(Peer& p, const nitro::ChannelView& agreed, const Wei& amount, bool isFinal)
+// Seller, once the countersigned state is durable and answered (whenDurable above): the
+// ledger's view of it.
+void PaymentEngine::countersigned(Peer& p, const nitro::ChannelView& agreed, const Wei& amount, std::uint64_t covered)
 {
     const nitro::ChannelId id = agreed.id();
-    const auto mySig = sigBytes(*agreed.latest().signatures[nitro::beneficiary_index]);
-    const Status sent = isFinal ? control_->send(p.info.key, ext::FinalCountersignature{idBytes(id), agreed.turnNum(), mySig})
-                                : control_->send(p.info.key, ext::Countersignature{idBytes(id), agreed.turnNum(), mySig});
-    if (!sent) return fail(p, ext::PeerErrorCode::internal, sent.error());
-    const std::uint64_t covered = bytesForWei(agreed.paid(), p.price);
     if (spdlog::should_log(spdlog::level::debug)) {
         const auto c = p.info.counters ? p.info.counters->snapshot() : ext::PeerCountersSnapshot{};
         spdlog::debug("engine: seller turn {} covers {} bytes; granted {} charged {} sent {} held {} refused {}",
                       agreed.turnNum(), covered, c.creditGranted, c.creditCharged, c.payloadSent, c.requestsHeld,
                       c.requestsRefused);
-    }
-    if (covered > p.granted) {
-        control_->grantCredit(p.info.key, covered - p.granted);
-        p.granted = covered;
     }
     publish(p);
     if (paymentHandler_ && amount.value() > 0) {

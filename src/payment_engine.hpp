@@ -137,7 +137,7 @@ private:
     void handleAccept(Peer& p, const pt::ext::ChannelAccept& m);
     void handlePayment(Peer& p, const pt::ext::Payment& m, bool isFinal);
     void acceptPayment(Peer& p, const pt::nitro::SignedState& proposed, bool isFinal);
-    void countersigned(Peer& p, const pt::nitro::ChannelView& agreed, const pt::Wei& amount, bool isFinal);
+    void countersigned(Peer& p, const pt::nitro::ChannelView& agreed, const pt::Wei& amount, std::uint64_t covered);
     void sendProposal(Peer& p, const pt::nitro::Proposal& proposal);
     void conclude(pt::ext::PeerKey key, const pt::nitro::ChannelId& id, const pt::nitro::SignedState& finalState);
     void handleCountersignature(Peer& p, std::uint64_t turn, const pt::ext::SignatureBytes& sig, bool isFinal);
@@ -152,10 +152,13 @@ private:
     void checkClosings();
     Peer* find(pt::ext::PeerKey key);
     [[nodiscard]] pt::Status persist(const std::function<pt::Status()>& writes);
-    void afterSync(std::function<void(const pt::Status&)> done);
+    void afterSync(std::function<void(const pt::Status&)> done, std::function<void()> whenDurable);
     // Group commit (see the .cpp): `writes` joins the next batch; `then` runs after its commit.
     // `urgent` false: nothing waits on it; it may share the next urgent commit (bounded delay).
-    void commitLater(std::function<pt::Status()> writes, std::function<void(const pt::Status&)> then, bool urgent = true);
+    // `whenDurable`, if given, runs once the writes succeeded and are durable, before `then`,
+    // possibly on the syncer's thread: only thread-safe calls (PeerControl's) belong there.
+    void commitLater(std::function<pt::Status()> writes, std::function<void(const pt::Status&)> then, bool urgent = true,
+                     std::function<void()> whenDurable = {});
     void flush();
     [[nodiscard]] std::function<pt::Status()> agreedWrites(const Peer& p, const pt::nitro::SignedState& agreed,
                                                            const pt::Wei& amount, pt::store::PaymentDirection direction,
@@ -173,6 +176,7 @@ private:
     struct PendingCommit {
         std::function<pt::Status()> writes;
         std::function<void(const pt::Status&)> then;
+        std::function<void()> whenDurable; // thread-safe, before `then` (see commitLater)
     };
     std::vector<PendingCommit> pending_;
     bool flushPosted_ = false;

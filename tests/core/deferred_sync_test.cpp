@@ -7,6 +7,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <string>
 #include <vector>
 
 using namespace paytorrent::core;
@@ -139,4 +140,40 @@ TEST(DeferredSync, ContinuationsWaitForASyncThatBeganAfterThem)
     EXPECT_EQ(ranSoFar(), (std::vector<int>{1, 2, 3}));
     std::lock_guard lock(mutex);
     EXPECT_EQ(okay, (std::vector<bool>{true, false, false})) << "a failed sync fails what it covered";
+}
+
+// The thread-safe part of a continuation (the engine's answer to a peer) runs on the
+// syncer's thread once the sync succeeded, before the continuation is handed back; never
+// after a failed sync.
+TEST(DeferredSync, RunsWhenDurableActionsOnlyAfterASuccessfulSync)
+{
+    OwnerThread owner;
+    Gate gate;
+    std::mutex mutex;
+    std::vector<std::string> events;
+    auto note = [&](std::string e) {
+        std::lock_guard lock(mutex);
+        events.push_back(std::move(e));
+    };
+    {
+        DeferredSync syncer([&] { return gate.sync(); }, [&](std::function<void()> fn) { owner.post(std::move(fn)); });
+        syncer.submit([&](const pt::Status& s) { note(s ? "done 1" : "failed 1"); }, [&] { note("durable 1"); });
+        gate.waitEntered(1);
+        std::this_thread::sleep_for(10ms);
+        {
+            std::lock_guard lock(mutex);
+            EXPECT_TRUE(events.empty()) << "nothing before the sync returns";
+        }
+        gate.release();
+        syncer.waitIdle();
+        syncer.submit([&](const pt::Status& s) { note(s ? "done 2" : "failed 2"); }, [&] { note("durable 2"); });
+        gate.waitEntered(2);
+        gate.release(pt::makeError(std::errc::io_error, "disk gone"));
+        syncer.waitIdle();
+    }
+    std::promise<void> drained;
+    owner.post([&] { drained.set_value(); });
+    ASSERT_EQ(drained.get_future().wait_for(5s), std::future_status::ready);
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(events, (std::vector<std::string>{"durable 1", "done 1", "failed 2"}));
 }

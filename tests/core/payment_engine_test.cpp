@@ -424,7 +424,7 @@ protected:
 
 TEST_F(SellerEngine, GrantsExactlyWhatEachPaymentCoversOnceTheStateIsDurable)
 {
-    // In the grant hook (engine thread, at the moment the extension is told): the stored
+    // In the grant hook (the syncer thread, at the moment the extension is told): the stored
     // latest state must already be the countersigned one that pays for everything granted.
     struct Seen {
         std::uint64_t bytes;
