@@ -3,13 +3,16 @@
 // returned, until it is killed (SIGKILL) at some random moment. Run again on the same
 // database, it carries on from the latest stored turn.
 //
-//   crash_writer <database> <seed> [power-loss]
+//   crash_writer <database> <seed> [power-loss | deferred]
 //
 // With "power-loss", all SQLite I/O goes through the power-cut simulation VFS
 // (power_loss_vfs.hpp), so that the test can also undo whatever was not fsynced.
 //
 // Batches of 1..8 payments are committed with one Transaction (group commit); a batch of
-// one is written without a Transaction, each write committing alone.
+// one is written without a Transaction, each write committing alone. With "deferred" the
+// store is opened with Options::deferredSync, as the node's engine opens it: a batch is
+// committed with commitDeferred() and announced only after WalSync::sync(), run on another
+// thread as the engine's syncer does.
 #include "power_loss_vfs.hpp"
 #include "store_fixtures.hpp"
 
@@ -20,6 +23,7 @@
 #include <cstdio>
 #include <random>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -62,16 +66,19 @@ Status writeOne(Store& store, const fixtures::TestChannel& ch, std::uint64_t tur
 
 int main(int argc, char** argv)
 {
-    if (argc < 3 || argc > 4 || (argc == 4 && std::string(argv[3]) != "power-loss")) {
-        std::fprintf(stderr, "usage: crash_writer <database> <seed> [power-loss]\n");
+    const std::string mode = argc == 4 ? argv[3] : "";
+    if (argc < 3 || argc > 4 || (argc == 4 && mode != "power-loss" && mode != "deferred")) {
+        std::fprintf(stderr, "usage: crash_writer <database> <seed> [power-loss | deferred]\n");
         return 2;
     }
-    if (argc == 4) pt::store::test::installPowerLossVfs();
+    if (mode == "power-loss") pt::store::test::installPowerLossVfs();
     const std::string path = argv[1];
     std::mt19937_64 rng(std::stoull(argv[2]));
     std::uniform_int_distribution<int> batchSize(1, 8);
 
-    auto opened = Store::open(path);
+    Store::Options options;
+    options.deferredSync = mode == "deferred";
+    auto opened = Store::open(path, options);
     if (!opened) return fail("open", opened.error());
     Store& store = *opened;
 
@@ -103,7 +110,14 @@ int main(int argc, char** argv)
                 paid = paid + fixtures::crashPaymentAmount(t);
                 if (auto ok = writeOne(store, ch, t, paid); !ok) return fail("write", ok.error());
             }
-            if (auto ok = tx->commit(); !ok) return fail("commit", ok.error());
+            if (!options.deferredSync) {
+                if (auto ok = tx->commit(); !ok) return fail("commit", ok.error());
+            } else {
+                if (auto ok = tx->commitDeferred(); !ok) return fail("commit", ok.error());
+                Status synced;
+                std::thread([&] { synced = store.walSync()->sync(); }).join();
+                if (!synced) return fail("sync", synced.error());
+            }
         }
         turn = first + static_cast<std::uint64_t>(n) - 1;
         for (std::uint64_t t = first; t <= turn; ++t) announce(t);
