@@ -24,7 +24,8 @@ public:
     // `sync` makes every write committed before the call durable (store::WalSync::sync);
     // `post` runs a function on the owner's thread (the engine's io_context).
     DeferredSync(std::function<pt::Status()> sync, std::function<void(std::function<void()>)> post);
-    // Syncs what was submitted and not yet synced; its continuations are dropped.
+    // Syncs what was submitted and not yet synced; their whenDurable actions still run if
+    // that sync succeeds, their continuations are dropped (the owner's thread has stopped).
     ~DeferredSync();
     DeferredSync(const DeferredSync&) = delete;
     DeferredSync& operator=(const DeferredSync&) = delete;
