@@ -4,6 +4,8 @@
 #include "wallet/abi/abi.hpp"
 #include "wallet/crypto/keccak.hpp"
 
+#include <array>
+#include <optional>
 #include <string>
 
 namespace pt::nitro {
@@ -152,9 +154,29 @@ Hash32 outcomeHash(const Outcome& outcome)
 
 Hash32 stateHash(const State& state)
 {
+    // Two of the four hashes depend only on the channel (its fixed part, and the app data,
+    // which a payment never changes), and a payment hashes each state two or three times
+    // (to sign, to store, to match a countersignature): they are kept, per thread, for the
+    // last few channels hashed. A hit compares the inputs in full.
+    struct ChannelPart {
+        FixedPart fixed;
+        Bytes appData;
+        Hash32 id;
+        Hash32 app;
+    };
+    constexpr std::size_t kept = 4;
+    thread_local std::array<std::optional<ChannelPart>, kept> recent;
+    thread_local std::size_t next = 0;
+    const ChannelPart* part = nullptr;
+    for (const auto& r : recent)
+        if (r && r->fixed == state.fixed && r->appData == state.appData) part = &*r;
+    if (part == nullptr) {
+        auto& slot = recent[next++ % kept];
+        slot = ChannelPart{state.fixed, state.appData, channelId(state.fixed), appPartHash(state.fixed, state.appData)};
+        part = &*slot;
+    }
     return keccak256(abi::encode(values(abi::Value::uint(U256(state.turnNum)), abi::Value::boolean(state.isFinal),
-                                        abi::Value::bytes32(channelId(state.fixed)),
-                                        abi::Value::bytes32(appPartHash(state.fixed, state.appData)),
+                                        abi::Value::bytes32(part->id), abi::Value::bytes32(part->app),
                                         abi::Value::bytes32(outcomeHash(state.outcome)))));
 }
 

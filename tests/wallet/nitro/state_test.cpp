@@ -97,6 +97,44 @@ TEST(NitroState, StateHashIsKeccakOfFiveWords)
     EXPECT_EQ(stateHash(s), keccak256(words));
 }
 
+// stateHash keeps the channel's part of the hash for the last few channels it hashed: states
+// of more channels than that, interleaved, and each field of the channel part changed alone,
+// still hash exactly as the five words built by hand say.
+TEST(NitroState, StateHashIsRightWhateverChannelsWereHashedBefore)
+{
+    auto byHand = [](const State& s) {
+        Bytes words;
+        auto put = [&](const Bytes32& w) { words.insert(words.end(), w.bytes.begin(), w.bytes.end()); };
+        put(toWord(U256(s.turnNum)));
+        put(toWord(U256(s.isFinal ? 1 : 0)));
+        put(channelId(s.fixed));
+        put(appPartHash(s.fixed, s.appData));
+        put(outcomeHash(s.outcome));
+        return keccak256(words);
+    };
+    std::vector<State> states;
+    for (std::uint64_t nonce = 1; nonce <= 9; ++nonce) {
+        State s = sampleState();
+        s.fixed.channelNonce = nonce;
+        s.turnNum = nonce;
+        states.push_back(s);
+    }
+    State app = sampleState();
+    app.fixed.challengeDuration += 1; // same channel id, another app part
+    states.push_back(app);
+    State data = sampleState();
+    data.appData.push_back(0x5a); // same fixed part, other app data
+    states.push_back(data);
+    states.push_back(sampleState());
+    for (int pass = 0; pass < 3; ++pass)
+        for (std::size_t i = 0; i < states.size(); ++i) {
+            const State& s = states[pass == 1 ? states.size() - 1 - i : (i * 5) % states.size()];
+            EXPECT_EQ(stateHash(s), byHand(s)) << "pass " << pass << ", nonce " << s.fixed.channelNonce;
+        }
+    EXPECT_NE(stateHash(app), stateHash(sampleState()));
+    EXPECT_NE(stateHash(data), stateHash(sampleState()));
+}
+
 TEST(NitroState, ChannelIdDependsOnEveryChannelField)
 {
     const State s = sampleState();
