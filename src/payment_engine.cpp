@@ -3,7 +3,6 @@
 #include "wire_state.hpp"
 
 #include "extension/messages.hpp"
-#include "extension/wire.hpp"
 #include "wallet/store/store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -742,7 +741,6 @@ void PaymentEngine::acceptPayment(Peer& p, const nitro::SignedState& proposed, b
     const auto mySig = sigBytes(*next->latest().signatures[nitro::beneficiary_index]);
     ext::Message reply = ext::Countersignature{idBytes(id), next->turnNum(), mySig};
     if (isFinal) reply = ext::FinalCountersignature{idBytes(id), next->turnNum(), mySig};
-    if (auto encoded = ext::encodeMessage(reply); !encoded) return fail(p, ext::PeerErrorCode::internal, encoded.error());
     const std::uint64_t covered = bytesForWei(next->paid(), p.price);
     const std::uint64_t grant = covered > p.granted ? covered - p.granted : 0;
     p.granted = std::max(p.granted, covered);
@@ -758,10 +756,15 @@ void PaymentEngine::acceptPayment(Peer& p, const nitro::SignedState& proposed, b
             countersigned(*peer, agreed, amount, covered);
         },
         true,
-        // Encodable (checked above); a peer that failed meanwhile is closing, and its
-        // connection drops both.
-        [control = control_, key, reply = std::move(reply), grant] {
-            (void)control->send(key, reply);
+        // A peer that failed meanwhile is closing, and its connection drops both. A reply
+        // that does not encode (sent nothing) fails the peer on the engine thread instead.
+        [this, control = control_, key, reply = std::move(reply), grant] {
+            if (auto sent = control->send(key, reply); !sent) {
+                boost::asio::post(ctx_, [this, key, why = sent.error()] {
+                    if (Peer* peer = find(key)) fail(*peer, ext::PeerErrorCode::internal, why);
+                });
+                return;
+            }
             if (grant > 0) control->grantCredit(key, grant);
         });
 }
