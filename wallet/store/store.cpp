@@ -574,16 +574,19 @@ Status WalSync::sync()
         if (st.fd < 0) return failed("cannot open the log");
         struct stat opened {};
         if (::fstat(st.fd, &opened) != 0) return failed("cannot inspect the log");
-        st.device = opened.st_dev;
-        st.inode = opened.st_ino;
         // A log this object has not synced before may be new: make its directory entry
-        // durable too, as SQLite does for a file it creates.
+        // durable too, as SQLite does for a file it creates. Until that succeeds the file
+        // counts as not yet seen, so the next sync tries again.
         const int dir = ::open(st.log.parent_path().empty() ? "." : st.log.parent_path().c_str(),
                                O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0) return failed("cannot open the directory of the log");
         const int rc = ::fsync(dir);
+        const int fsyncErrno = errno;
         ::close(dir);
+        errno = fsyncErrno;
         if (rc != 0) return failed("cannot sync the directory of the log");
+        st.device = opened.st_dev;
+        st.inode = opened.st_ino;
     }
     // fdatasync flushes the file, whichever descriptor wrote it: every frame SQLite has
     // written so far, and the size that reaches them.
