@@ -15,8 +15,11 @@ class PeerControl {
 public:
     virtual ~PeerControl() = default;
 
-    // Seller side: `bytes` more of data are paid for (the payment is validated,
-    // countersigned and durable). Unchokes the peer, with START if it had been stopped.
+    // Seller side, once for each PAYMENT and FINAL the engine answers (after sending the
+    // countersignature): `bytes` more of data are paid for (the payment is validated,
+    // countersigned and durable), 0 if it covers nothing new. Unchokes the peer, with START
+    // if it had been stopped. Until then the connection holds requests the credit does not
+    // cover rather than refusing them (docs/protocol.md, section 4).
     virtual void grantCredit(PeerKey peer, std::uint64_t bytes) = 0;
     // Sends a message. Fails at once, sending nothing, if the message does not encode
     // within its limits.

@@ -223,6 +223,8 @@ bool PeerGate::on_extended(int length, int msg, lt::span<char const> body)
         failPeer(role.error(), PeerErrorCode::protocol_violation);
         return true;
     }
+    if (selling() && (std::holds_alternative<Payment>(*decoded) || std::holds_alternative<FinalState>(*decoded)))
+        ++unansweredPayments_;
     if (auto events = state_->events()) events->onMessage(key_, std::move(*decoded));
     return true;
 }
@@ -262,12 +264,13 @@ bool PeerGate::on_request(lt::peer_request const& request)
         publishCredit();
         return false;
     }
-    // While paid blocks are still going out, a payment on its way can land before the pipe
-    // drains: hold the request rather than choke (which would reject every queued request
-    // and drain it). A buyer keeps at most reqq requests outstanding, so at most that many
-    // wait here; more is a peer ignoring reqq, refused as before.
+    // While paid blocks are still going out, or a payment is being validated and stored, a
+    // grant can come before the buyer would have to ask again: hold the request rather than
+    // choke (which would reject every queued request, and the unchoke costs another round
+    // trip). A buyer keeps at most reqq requests outstanding, so at most that many wait
+    // here; more is a peer ignoring reqq, refused as before.
     const std::size_t holdLimit = paidRequestQueue(state_->node.creditWindow, state_->node.paymentIncrement);
-    if (joined_ && peerSupportsFast_ && !chargedRequests_.empty() && held_.size() < holdLimit) {
+    if (joined_ && peerSupportsFast_ && mayStillBeCovered() && held_.size() < holdLimit) {
         hold(request);
         return true;
     }
@@ -299,15 +302,22 @@ void PeerGate::stop(std::uint64_t requestBytes)
     if (auto events = state_->events()) events->onCreditExhausted(key_, requestBytes);
 }
 
-// The last paid block has gone out (or was rejected) and no payment landed: what was held
-// is refused now. Called from inside libtorrent's send and choke paths, so the choke it may
-// cause runs from the queue.
+// A held request may yet be served without the buyer asking again: paid blocks are still
+// going out, or a payment the engine has not answered may bring credit.
+bool PeerGate::mayStillBeCovered() const noexcept
+{
+    return !chargedRequests_.empty() || unansweredPayments_ > 0;
+}
+
+// The last paid block has gone out (or was rejected) and no payment is pending: what was
+// held is refused now. Called from inside libtorrent's send and choke paths, so the choke
+// it may cause runs from the queue.
 void PeerGate::refuseHeldOnceDrained()
 {
-    if (held_.empty() || !chargedRequests_.empty()) return;
+    if (held_.empty() || mayStillBeCovered()) return;
     state_->post([weak = weak_from_this()] {
         auto gate = weak.lock();
-        if (!gate || gate->held_.empty() || !gate->chargedRequests_.empty()) return;
+        if (!gate || gate->held_.empty() || gate->mayStillBeCovered()) return;
         auto held = std::move(gate->held_);
         gate->held_.clear();
         for (const auto& r : held) gate->refuse(r);
@@ -442,7 +452,9 @@ void PeerGate::on_disconnect(lt::error_code const&)
 
 void PeerGate::grant(std::uint64_t bytes)
 {
-    if (closing_ || bytes == 0 || !selling()) return;
+    if (unansweredPayments_ > 0) --unansweredPayments_;
+    if (closing_ || !selling()) return;
+    if (bytes == 0) return refuseHeldOnceDrained(); // that answer brought nothing: it may be time
     account_.grant(bytes);
     publishCredit();
     if (stopped_) {

@@ -46,6 +46,7 @@ public:
     void on_disconnect(libtorrent::error_code const& error) override;
 
     // Commands from the engine (posted onto the network thread).
+    // A payment's answer has gone out; `bytes` more are paid for (0: nothing new).
     void grant(std::uint64_t bytes);
     void sendPayload(const Bytes& payload);
     void releaseDuePayments();
@@ -60,6 +61,7 @@ private:
     void refuse(libtorrent::peer_request const& request);
     void hold(libtorrent::peer_request const& request);
     void refuseHeldOnceDrained();
+    [[nodiscard]] bool mayStillBeCovered() const noexcept;
     void stop(std::uint64_t requestBytes);
     void sendMessage(const Message& message);
     void sendReject(libtorrent::peer_request const& request);
@@ -83,11 +85,14 @@ private:
     // of a request we never charged (libtorrent rejects some before asking plugins) cannot
     // mint credit.
     std::multiset<RequestKey> chargedRequests_;
-    // Requests that found too little credit while charged ones were still being served: held
-    // unanswered and uncharged until a payment lands (then rejected, so the buyer asks again
-    // and is served, with no choke and no drained pipe) or the charged ones are all sent
-    // (then refused: choke and reject). docs/protocol.md, section 4.
+    // Requests that found too little credit while charged ones were still being served or a
+    // payment was awaiting its answer: held unanswered and uncharged until a payment lands
+    // (then rejected, so the buyer asks again and is served, with no choke) or nothing more
+    // can cover them: the charged ones all sent and every payment answered (then refused:
+    // choke and reject). docs/protocol.md, section 4.
     std::vector<libtorrent::peer_request> held_;
+    // PAYMENT and FINAL messages passed to the engine and not yet answered (grant()).
+    std::uint64_t unansweredPayments_ = 0;
     std::optional<Terms> remoteTerms_;
     int remoteMessageId_ = 0;         // 0: the peer has not (yet) advertised the extension
     bool peerSupportsFast_ = false;   // BEP 6: needed to reject requests (and refund them)

@@ -765,7 +765,7 @@ void PaymentEngine::acceptPayment(Peer& p, const nitro::SignedState& proposed, b
                 });
                 return;
             }
-            if (grant > 0) control->grantCredit(key, grant);
+            control->grantCredit(key, grant); // even 0: the connection learns the payment is answered
         });
 }
 

@@ -481,17 +481,19 @@ TEST_F(SellerEngine, GrantsExactlyWhatEachPaymentCoversOnceTheStateIsDurable)
         grantsBefore = seen.size();
     }
     EXPECT_EQ(chain.holdingsQueries(), 1) << "the deposit is checked once, before the first grant";
-    // One grant per payment that raised the bytes covered (the first, 1 wei, covers none;
-    // the last, 5 wei, only adds to the fraction of a byte left over), none of 0 bytes.
-    std::size_t raises = 0;
+    // One grant per payment, after its answer: of 0 bytes for a payment that raised nothing
+    // (the first, 1 wei, covers no byte; the last, 5 wei, only adds to the fraction of a
+    // byte left over), which tells the connection that nothing more is coming for it.
+    ASSERT_EQ(seen.size(), amounts.size());
     Wei cumulative;
-    for (const Wei& a : amounts) {
-        if (bytesCovered(cumulative + a) > bytesCovered(cumulative)) ++raises;
-        cumulative = cumulative + a;
+    std::size_t raises = 0;
+    for (std::size_t i = 0; i < amounts.size(); ++i) {
+        const std::uint64_t more = bytesCovered(cumulative + amounts[i]) - bytesCovered(cumulative);
+        EXPECT_EQ(seen[i].bytes, more) << "payment " << i;
+        if (more > 0) ++raises;
+        cumulative = cumulative + amounts[i];
     }
     EXPECT_EQ(raises, amounts.size() - 2);
-    EXPECT_EQ(seen.size(), raises);
-    for (const auto& s : seen) EXPECT_GT(s.bytes, 0u);
 
     // Paying the rest of the deposit, then the final state: the seller countersigns it.
     payHonestly(b, b.view->remaining());

@@ -137,6 +137,7 @@ public:
         bool grants = true;   // seller: grant on each payment
         bool payAhead = false; // buyer: keep the window paid ahead, not only pay when stopped
         bool rejectPayments = false; // seller: treat every payment as forged and disconnect
+        std::chrono::milliseconds answerDelay{0}; // seller: time to "store" each payment before answering
     };
 
     explicit TestEngine(Policy policy) : policy_(policy) {}
@@ -169,6 +170,7 @@ public:
                     return;
                 }
                 if (!policy_.grants) return;
+                if (policy_.answerDelay.count() > 0) std::this_thread::sleep_for(policy_.answerDelay);
                 granted_ += kIncrement; // counted before the grant is even queued
                 control_->grantCredit(key, kIncrement);
                 (void)control_->send(key, Countersignature{payment->channel, turnOf(payment->state), {}});
@@ -449,6 +451,28 @@ TEST_F(PaidStreamingLoopback, PaidDownloadCompletesWhenPayingOnStop)
     // payment lands, not refused with a choke: some were, and the download still completed
     // with every charged request served or refunded (runPaidDownload checked both).
     EXPECT_GT(counters[0]->requestsHeld.load(), 0u);
+}
+
+// The seller's engine takes 60 ms to answer each payment (a slow disk), so the paid blocks
+// always run out first. A buyer paying ahead has a payment waiting for its answer then: the
+// requests the credit does not cover are held until the grant, not refused with a choke
+// (which would make the buyer's libtorrent drop its queue and wait for an unchoke).
+TEST_F(PaidStreamingLoopback, RequestsWaitForAPaymentBeingStoredWithoutAChoke)
+{
+    Node seller(true, true, {.grants = true, .answerDelay = 60ms}, 0x59);
+    Node buyer(true, false, {.payAhead = true}, 0xb9);
+    auto [seed, leech] = startPaidTorrent(seller, buyer);
+    // Requests that came before any payment are refused (there was nothing to wait for).
+    ASSERT_TRUE(waitFor([&] { return seller.engine->granted_.load() > 0; }, 10s));
+    const auto counters = seller.engine->counters();
+    ASSERT_EQ(counters.size(), 1u);
+    const std::uint64_t refusedBeforeFirstGrant = counters[0]->requestsRefused.load();
+
+    runPaidDownload(seller, buyer, seed, leech);
+    EXPECT_TRUE(sameFiles());
+    EXPECT_GT(seller.engine->exhausted_.load(), 1) << "the credit ran out while payments were being stored";
+    EXPECT_GT(counters[0]->requestsHeld.load(), 0u);
+    EXPECT_EQ(counters[0]->requestsRefused.load(), refusedBeforeFirstGrant) << "held requests refused with a choke";
 }
 
 TEST_F(PaidStreamingLoopback, PaidDownloadCompletesWhenPayingAhead)
