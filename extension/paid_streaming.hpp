@@ -21,8 +21,11 @@ namespace pt::ext {
 class SessionState;
 
 struct PaidStreamingOptions {
-    // Buyer side: onPayloadReceived fires each time this many more bytes have arrived from
-    // a selling peer. Small enough for the engine to stay a payment increment ahead.
+    // Buyer side: onPayloadReceived fires on the first block from a selling peer, then each
+    // time this many more bytes have arrived. Each one is a thread hop for the engine: an
+    // engine that pays on these notifications needs them finer than its increment, one that
+    // arms its payments (PeerInfo::payments, sent by the connection itself) only for its
+    // ledger's byte count.
     std::uint64_t receivedNotifyBytes = 64 * 1024;
     // How long an ERROR is given to leave before the connection is closed.
     std::chrono::milliseconds errorLinger{100};

@@ -84,8 +84,9 @@ public:
     // Seller side: a request found no credit; the peer is choked and was sent
     // STOP(payment_needed). Once per stop, until a grant restarts the peer.
     virtual void onCreditExhausted(PeerKey peer, std::uint64_t requestBytes) = 0;
-    // Buyer side: payload received from a selling peer passed another notification step
-    // (PaidStreamingOptions::receivedNotifyBytes). `totalBytes` counts from the connection start.
+    // Buyer side: the first block from a selling peer arrived, or payload received passed
+    // another notification step (PaidStreamingOptions::receivedNotifyBytes). `totalBytes`
+    // counts from the connection start.
     virtual void onPayloadReceived(PeerKey peer, std::uint64_t totalBytes) = 0;
     // Buyer side: the armed payment of `turn` (PeerInfo::payments) fell due and was handed to
     // the connection; those of lower turns went before it, each with its own call.

@@ -72,7 +72,7 @@ PeerGate::PeerGate(std::shared_ptr<SessionState> state, lt::bt_peer_connection_h
       key_(key),
       infoHash_(infoHash),
       localPrice_(std::move(localPrice)),
-      nextReceivedNotify_(state_->options.receivedNotifyBytes)
+      nextReceivedNotify_(1) // the first block
 {
 }
 

@@ -330,7 +330,9 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
     terms.adjudicator.bytes = impl->adjudicator.bytes;
     terms.paymentIncrement = impl->options.paymentIncrement;
     terms.creditWindow = impl->options.creditWindow;
-    auto paid = ext::PaidStreaming::create(terms, impl->engine);
+    ext::PaidStreamingOptions paidOptions;
+    paidOptions.receivedNotifyBytes = core::received_notify_bytes;
+    auto paid = ext::PaidStreaming::create(terms, impl->engine, paidOptions);
     if (!paid) return paid.error();
     impl->paid = *paid;
     impl->engine->attach(impl->paid);

@@ -872,6 +872,14 @@ protected:
         engine->onPeerJoined(info);
         settle();
     }
+    // Buys a 64 MiB torrent with an ample budget and opens a channel with `s`.
+    void buyFrom(TestSeller& s)
+    {
+        engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 64 << 20});
+        join(s);
+        serve({&s});
+        ASSERT_TRUE(s.view);
+    }
     // As the connection does: the block releases what it makes due, then the engine hears
     // of the bytes.
     void received(TestSeller& s, std::uint64_t bytes)
@@ -912,6 +920,28 @@ TEST_F(BuyerEngine, PaysAtMostTheFileAndOneWindowPerSellerEvenForBytesReceivedTw
     EXPECT_GE(b.paid(), cost(size - (3 << 20))) << "what b delivered of the file is paid for";
     EXPECT_TRUE(control->disconnects(a.peer).empty());
     EXPECT_TRUE(control->disconnects(b.peer).empty());
+}
+
+// Payments wait for no notice of what has arrived: the node asks for one per MiB only
+// (core::received_notify_bytes), for its ledger. Each payment is armed with its due point,
+// and the block that reaches it sends it; the countersignature lets the engine arm the next.
+TEST_F(BuyerEngine, KeepsTheWindowPaidAheadWithoutNoticesOfWhatArrived)
+{
+    const std::uint64_t window = 1 << 20; // EngineConfig's defaults
+    const std::uint64_t increment = 1 << 18;
+    TestSeller s(ext::PeerKey{1});
+    ASSERT_NO_FATAL_FAILURE(buyFrom(s));
+    ASSERT_EQ(s.paid(), cost(window));
+    for (std::uint64_t i = 1; i <= 12; ++i) {
+        // As the connection does on a block, without engine->onPayloadReceived.
+        s.counters->payloadReceived.store(i * increment);
+        control->releaseDuePayments(s.peer);
+        settle();
+        serve({&s});
+        EXPECT_EQ(s.paid(), cost(window + i * increment)) << "a window ahead of " << i << " increments";
+        EXPECT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 1 + i);
+    }
+    EXPECT_TRUE(control->disconnects(s.peer).empty());
 }
 
 // The buyer does not wait for each countersignature, nor for a commit when a payment falls
@@ -994,11 +1024,8 @@ TEST_F(BuyerEngine, PaysLessThanAnIncrementWhileStopped)
 {
     const std::uint64_t window = 1 << 20;
     const std::uint64_t kib = 1 << 10;
-    engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 64 << 20});
     TestSeller s(ext::PeerKey{1});
-    join(s);
-    serve({&s});
-    ASSERT_TRUE(s.view);
+    ASSERT_NO_FATAL_FAILURE(buyFrom(s));
 
     received(s, 100 * kib);
     EXPECT_EQ(control->sentTo<ext::Payment>(s.peer).size(), 1u) << "less than an increment short: no payment";

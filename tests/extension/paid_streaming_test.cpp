@@ -191,8 +191,11 @@ public:
 
     void onCreditExhausted(PeerKey, std::uint64_t) override { ++exhausted_; }
 
-    void onPayloadReceived(PeerKey key, std::uint64_t) override
+    void onPayloadReceived(PeerKey key, std::uint64_t totalBytes) override
     {
+        std::uint64_t none = 0;
+        firstNotice_.compare_exchange_strong(none, totalBytes);
+        ++notices_;
         if (policy_.payAhead) worker_.post([this, key] { payAhead(key); });
     }
 
@@ -234,6 +237,8 @@ public:
     std::atomic<int> exhausted_{0};
     std::atomic<int> left_{0};
     std::atomic<int> released_{0};
+    std::atomic<std::uint64_t> firstNotice_{0}; // totalBytes of the first onPayloadReceived
+    std::atomic<int> notices_{0};
     std::atomic<int> errorsReceived_{0};
     std::atomic<std::uint32_t> lastErrorCode_{0};
 
@@ -484,6 +489,16 @@ TEST_F(PaidStreamingLoopback, PaidDownloadCompletesWhenPayingAhead)
     runPaidDownload(seller, buyer, seed, leech);
     EXPECT_TRUE(sameFiles());
     EXPECT_GT(buyer.engine->countersignaturesReceived_.load(), 0);
+    // The buyer's engine hears of the first block at once, then every receivedNotifyBytes
+    // (64 KiB by default): one notice per step, not one per block.
+    constexpr std::uint64_t block = 16 * 1024;
+    constexpr std::uint64_t step = PaidStreamingOptions{}.receivedNotifyBytes;
+    // (The short last block may come first, so the steps need not fall on block edges.)
+    EXPECT_GT(buyer.engine->firstNotice_.load(), 0u);
+    EXPECT_LE(buyer.engine->firstNotice_.load(), block);
+    const auto notices = static_cast<std::uint64_t>(buyer.engine->notices_.load());
+    EXPECT_LE(notices, 1 + kFileBytes / step);
+    EXPECT_GE(notices, kFileBytes / (step + block));
 }
 
 // Peers on loopback sit in libtorrent's local peer class, which ignores unchoke slots. Map
