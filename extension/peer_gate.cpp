@@ -291,7 +291,9 @@ void PeerGate::hold(lt::peer_request const& request)
 {
     counters_->requestsHeld.fetch_add(1, std::memory_order_relaxed);
     held_.push_back(request);
-    stop(blockLength(request));
+    // A buyer whose payment is still being answered has paid already: a STOP would only cost
+    // both sides a message now and a START after the grant. Without one, it is told to pay.
+    if (unansweredPayments_ == 0) stop(blockLength(request));
 }
 
 void PeerGate::stop(std::uint64_t requestBytes)
@@ -331,7 +333,7 @@ void PeerGate::refuse(lt::peer_request const& request)
     // at once, and that is a reject storm.
     if (connectionAlive() && !connection_.is_choked()) connection_.choke_this_peer();
     if (peerSupportsFast_) sendReject(request);
-    stop(blockLength(request));
+    if (unansweredPayments_ == 0) stop(blockLength(request));
 }
 
 void PeerGate::sendReject(lt::peer_request const& request)
