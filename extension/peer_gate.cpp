@@ -333,7 +333,7 @@ void PeerGate::refuse(lt::peer_request const& request)
     // at once, and that is a reject storm.
     if (connectionAlive() && !connection_.is_choked()) connection_.choke_this_peer();
     if (peerSupportsFast_) sendReject(request);
-    if (unansweredPayments_ == 0) stop(blockLength(request));
+    stop(blockLength(request));
 }
 
 void PeerGate::sendReject(lt::peer_request const& request)

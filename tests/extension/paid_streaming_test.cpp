@@ -675,6 +675,115 @@ std::string asString(const Bytes& b)
     return {b.begin(), b.end()};
 }
 
+std::string uint32Bytes(std::uint32_t v)
+{
+    return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+}
+
+// A BitTorrent REQUEST (id 6) for one 16 KiB block.
+std::string requestFrame(int piece, int block)
+{
+    return frame(6, uint32Bytes(static_cast<std::uint32_t>(piece)) + uint32Bytes(static_cast<std::uint32_t>(block * 16 * 1024)) +
+                        uint32Bytes(16 * 1024));
+}
+
+// Our id for the extension's messages when we are the raw peer.
+constexpr int raw_peer_message_id = 3;
+
+// The raw peer's BitTorrent handshake (with the BEP 10 and BEP 6 bits) and extension
+// handshake, as a buyer (terms without a price), until the seller's engine sees it join.
+void joinAsBuyer(RawPeer& peer, Node& seller, const lt::sha1_hash& v1, std::chrono::steady_clock::time_point deadline)
+{
+    std::string reserved(8, '\0');
+    reserved[5] = 0x10;
+    reserved[7] = 0x04;
+    peer.send(std::string("\x13" "BitTorrent protocol") + reserved + std::string(v1.data(), v1.size()) +
+              "-XX0001-hostile-peer");
+    ASSERT_TRUE(peer.read(68, deadline));
+    lt::entry handshake;
+    handshake["m"]["pt_paid"] = raw_peer_message_id;
+    const Bytes terms = *encodeTerms(nodeTerms(0xee));
+    lt::error_code ec;
+    handshake["pt_terms"] = lt::bdecode({reinterpret_cast<const char*>(terms.data()), static_cast<long>(terms.size())}, ec);
+    std::string encoded;
+    lt::bencode(std::back_inserter(encoded), handshake);
+    peer.send(frame(20, std::string(1, '\0') + encoded));
+    ASSERT_TRUE(waitFor([&] { return seller.engine->joined() == 1; }, 5s));
+}
+
+// Our extension message, as the raw peer sends it.
+std::string extensionFrame(const Message& m)
+{
+    return frame(20, std::string(1, static_cast<char>(local_message_id)) + asString(*encodeMessage(m)));
+}
+
+// The wire view of holding (docs/protocol.md, section 4). A buyer whose payment is still
+// being answered is sent nothing for the requests the seller holds, up to the queue it
+// advertised (reqq): no STOP, it has paid already. A request beyond them is refused (choke,
+// reject) with STOP, payment pending or not. The seller's engine answers each payment after
+// 3 s, so the second payment stays unanswered while we look.
+TEST_F(PaidStreamingLoopback, HeldRequestsGetNoStopWhileAPaymentAwaitsItsAnswer)
+{
+    Node seller(true, true, {.grants = true, .answerDelay = 3s}, 0x5a);
+    seller.extension->setTorrent(key_, Wei(std::uint64_t{1000}));
+    addSeed(seller);
+    RawPeer peer(seller.port());
+    ASSERT_TRUE(peer.connected());
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    ASSERT_NO_FATAL_FAILURE(joinAsBuyer(peer, seller, info_->info_hashes().v1, deadline));
+    constexpr std::uint8_t choke = 0, unchoke = 1, interested = 2, piece = 7, reject = 16, extended = 20;
+    // Whether a BitTorrent message is our extension's message of type T.
+    const auto is = []<typename T>(const std::string& m, T*) {
+        if (m.size() < 2 || static_cast<std::uint8_t>(m[0]) != extended || m[1] != raw_peer_message_id) return false;
+        auto decoded = decodeMessage(Bytes(m.begin() + 2, m.end()));
+        return decoded && std::holds_alternative<T>(*decoded);
+    };
+    const auto isStop = [&](const std::string& m) { return is(m, static_cast<Stop*>(nullptr)); };
+    const auto isStart = [&](const std::string& m) { return is(m, static_cast<Start*>(nullptr)); };
+
+    // The first payment buys one increment (16 blocks): START and an unchoke.
+    peer.send(frame(interested, ""));
+    peer.send(extensionFrame(Payment{filled<32>(0xcc), Bytes{'p', 'a', 'y', 1}, {}}));
+    bool started = false, unchoked = false;
+    while (!(started && unchoked)) {
+        auto m = peer.readMessage(deadline);
+        ASSERT_TRUE(m) << "no START and unchoke after the first payment";
+        if (m->empty()) continue;
+        started |= isStart(*m);
+        if (static_cast<std::uint8_t>((*m)[0]) == unchoke) unchoked = true;
+        if (static_cast<std::uint8_t>((*m)[0]) == choke) unchoked = false;
+    }
+    const int blocksPerPiece = kPieceBytes / (16 * 1024);
+    for (int b = 0; b < blocksPerPiece; ++b) peer.send(requestFrame(0, b));
+    for (int pieces = 0; pieces < blocksPerPiece;) {
+        auto m = peer.readMessage(deadline);
+        ASSERT_TRUE(m) << "only " << pieces << " of the paid blocks arrived";
+        if (!m->empty() && static_cast<std::uint8_t>((*m)[0]) == piece) ++pieces;
+    }
+
+    // The second payment is on its way; reqq requests more are held, three beyond are refused.
+    const std::uint64_t reqq = paidRequestQueue(kWindow, kIncrement);
+    peer.send(extensionFrame(Payment{filled<32>(0xcc), Bytes{'p', 'a', 'y', 2}, {}}));
+    for (std::uint64_t i = 0; i < reqq + 3; ++i)
+        peer.send(requestFrame(1 + static_cast<int>(i) / blocksPerPiece, static_cast<int>(i) % blocksPerPiece));
+    int rejects = 0, stops = 0, pieces = 0, rejectsBeforeStop = -1;
+    const auto look = std::chrono::steady_clock::now() + 1s; // well before the 3 s answer
+    while (auto m = peer.readMessage(look)) {
+        if (m->empty()) continue;
+        const auto id = static_cast<std::uint8_t>((*m)[0]);
+        if (id == reject) ++rejects;
+        if (id == piece) ++pieces;
+        if (isStop(*m) && stops++ == 0) rejectsBeforeStop = rejects;
+    }
+    EXPECT_EQ(pieces, 0) << "nothing unpaid is served";
+    EXPECT_EQ(rejects, 3) << "the requests beyond reqq are refused, the others held";
+    EXPECT_EQ(stops, 1);
+    EXPECT_GT(rejectsBeforeStop, 0) << "the STOP came with a refusal, not with a held request";
+    const auto counters = seller.engine->counters();
+    ASSERT_EQ(counters.size(), 1u);
+    EXPECT_EQ(counters[0]->requestsHeld.load(), reqq);
+}
+
 struct HostileCase {
     const char* name;
     std::string payload;  // sent as our extension message to the seller
@@ -700,27 +809,7 @@ TEST_P(HostilePeer, IsRejectedWithItsReasonAndDisconnected)
     RawPeer peer(seller.port());
     ASSERT_TRUE(peer.connected());
     const auto deadline = std::chrono::steady_clock::now() + 10s;
-
-    // BitTorrent handshake: extension protocol (BEP 10) and fast extension (BEP 6) bits.
-    std::string reserved(8, '\0');
-    reserved[5] = 0x10;
-    reserved[7] = 0x04;
-    const auto v1 = info_->info_hashes().v1;
-    peer.send(std::string("\x13" "BitTorrent protocol") + reserved + std::string(v1.data(), v1.size()) +
-              "-XX0001-hostile-peer");
-    ASSERT_TRUE(peer.read(68, deadline));
-
-    // Our extension handshake: we speak pt_paid as id 3, and buy (no price).
-    constexpr int ourId = 3;
-    lt::entry handshake;
-    handshake["m"]["pt_paid"] = ourId;
-    const Bytes terms = *encodeTerms(nodeTerms(0xee));
-    lt::error_code ec;
-    handshake["pt_terms"] = lt::bdecode({reinterpret_cast<const char*>(terms.data()), static_cast<long>(terms.size())}, ec);
-    std::string encoded;
-    lt::bencode(std::back_inserter(encoded), handshake);
-    peer.send(frame(20, std::string(1, '\0') + encoded));
-    ASSERT_TRUE(waitFor([&] { return seller.engine->joined() == 1; }, 5s));
+    ASSERT_NO_FATAL_FAILURE(joinAsBuyer(peer, seller, info_->info_hashes().v1, deadline));
 
     peer.send(frame(20, std::string(1, static_cast<char>(local_message_id)) + c.payload));
 
@@ -728,7 +817,7 @@ TEST_P(HostilePeer, IsRejectedWithItsReasonAndDisconnected)
     std::optional<ErrorMessage> errorMessage;
     bool stopSeen = false;
     while (auto m = peer.readMessage(deadline)) {
-        if (m->size() < 2 || static_cast<unsigned char>((*m)[0]) != 20 || (*m)[1] != ourId) continue;
+        if (m->size() < 2 || static_cast<unsigned char>((*m)[0]) != 20 || (*m)[1] != raw_peer_message_id) continue;
         auto decoded = decodeMessage(Bytes(m->begin() + 2, m->end()));
         ASSERT_TRUE(decoded) << decoded.error().describe();
         if (const auto* e = std::get_if<ErrorMessage>(&*decoded)) errorMessage = *e;
