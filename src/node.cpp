@@ -250,7 +250,9 @@ struct Node::Impl {
             if (auto w = Wei::parse(p); w && !p.empty()) price = *w;
             const std::string b = settingText(*store, "torrent.buy." + ih);
             const auto sep = b.find(',');
-            if (sep != std::string::npos) {
+            // A download that finished in an earlier run is a seed now: buying again would pay
+            // each seller it meets a window ahead for nothing (download() buys anew).
+            if (sep != std::string::npos && settingText(*store, "torrent.bought." + ih).empty()) {
                 auto maxPrice = Wei::parse(b.substr(0, sep));
                 auto budget = Wei::parse(b.substr(sep + 1));
                 if (maxPrice && budget) buy = core::BuyTerms{*maxPrice, *budget, 0};
@@ -360,6 +362,11 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
         if (bytes > 0) raw->engine->setTorrentBytes(ih, static_cast<std::uint64_t>(bytes));
     });
     impl->session->onFinished([raw](const std::string& ih) {
+        // A finished download is not bought again when the node restarts (declare()).
+        (void)raw->onEngine([&] {
+            if (settingText(*raw->store, "torrent.buy." + ih).empty()) return Status{};
+            return putText(*raw->store, "torrent.bought." + ih, "1");
+        });
         std::function<void(const std::string&)> h;
         {
             std::lock_guard lock(raw->mutex);
@@ -490,7 +497,10 @@ Result<std::string> Node::download(const DownloadRequest& request)
     if (ec) return makeError(NodeError::bad_option, "cannot create " + request.outDir.string() + ": " + ec.message());
     auto before = [&](const std::string& ih) {
         const std::string buyText = request.maxPricePerMiB.toDecimal() + "," + request.budget.toDecimal();
-        (void)impl_->onEngine([&] { return putText(*impl_->store, "torrent.buy." + ih, buyText); });
+        (void)impl_->onEngine([&] {
+            if (auto s = putText(*impl_->store, "torrent.buy." + ih, buyText); !s) return s;
+            return putText(*impl_->store, "torrent.bought." + ih, "");
+        });
         impl_->paid->setTorrent(infoHashKey(ih), std::nullopt);
         impl_->engine->buy(ih, core::BuyTerms{request.maxPricePerMiB, request.budget, 0});
     };

@@ -80,6 +80,24 @@ TEST(PaidTransfer, OneSeederOneDownloaderPaysWithinTheBoundAndSettlesOnChain)
     EXPECT_EQ(*seederAfter - *seederBefore, paid);
     EXPECT_EQ(*leecherBefore - *leecherAfter, paid + (*leecher)->gasSpent());
     EXPECT_GT((*leecher)->gasSpent(), Wei{});
+
+    // Restarted, the leecher resumes the finished download as a seed and meets the seeder
+    // again: it has nothing to buy, so it opens no channel and pays nothing more.
+    leecher->reset();
+    auto again = Node::open(lo);
+    ASSERT_TRUE(again) << again.error().describe();
+    EXPECT_TRUE(waitFor([&] { auto s = (*again)->status(*ih); return s && s->isFinished && s->numPeers > 0; },
+                        std::chrono::seconds(20)))
+        << "the resumed seed did not meet the seeder";
+    std::this_thread::sleep_for(std::chrono::seconds(2)); // time to propose and pay, were it to
+    for (const auto& c : (*again)->channels()) { // only the one it closed, from its store
+        EXPECT_EQ(c.id, closed[0].id);
+        EXPECT_EQ(c.status, "closed");
+        EXPECT_EQ(c.paid, paid);
+    }
+    std::size_t sellerChannels = 0;
+    for (const auto& c : (*seeder)->channels()) sellerChannels += c.role == "seller" && c.torrent == *ih;
+    EXPECT_EQ(sellerChannels, 1u);
 }
 
 TEST(PaidTransfer, RefusesAPriceAboveTheMaximumBeforeConnecting)
