@@ -363,10 +363,13 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
     });
     impl->session->onFinished([raw](const std::string& ih) {
         // A finished download is not bought again when the node restarts (declare()).
-        (void)raw->onEngine([&] {
+        const Status marked = raw->onEngine([&] {
             if (settingText(*raw->store, "torrent.buy." + ih).empty()) return Status{};
             return putText(*raw->store, "torrent.bought." + ih, "1");
         });
+        if (!marked)
+            spdlog::warn("torrent {}: cannot record the download as finished ({}); a restart would buy it again",
+                         ih, marked.error().describe());
         std::function<void(const std::string&)> h;
         {
             std::lock_guard lock(raw->mutex);
