@@ -131,6 +131,29 @@ double otherProcessCpuSeconds(pid_t pid)
     return ticks > 0 ? static_cast<double>(utime + stime) / static_cast<double>(ticks) : 0;
 }
 
+// The whole machine's CPU time, all cores, from the first line of /proc/stat: busy is user,
+// nice, system, irq, softirq and steal; idle is idle and iowait. It covers what the two
+// processes' own counts miss (the kernel's loopback, page-cache and disk work done in other
+// contexts) and shows whether the machine had any core left.
+struct MachineCpu {
+    double busy = -1; // core-seconds; -1: unknown
+    double idle = -1; // core-seconds; -1: unknown
+};
+
+MachineCpu machineCpu()
+{
+    std::ifstream in("/proc/stat");
+    std::string label;
+    std::uint64_t f[8] = {}; // user nice system idle iowait irq softirq steal
+    if (!(in >> label) || label != "cpu") return {};
+    for (auto& x : f)
+        if (!(in >> x)) return {};
+    const long ticks = ::sysconf(_SC_CLK_TCK);
+    if (ticks <= 0) return {};
+    const auto seconds = [&](std::uint64_t t) { return static_cast<double>(t) / static_cast<double>(ticks); };
+    return {seconds(f[0] + f[1] + f[2] + f[5] + f[6] + f[7]), seconds(f[3] + f[4])};
+}
+
 double loadAverage()
 {
     std::ifstream in("/proc/loadavg");
@@ -418,6 +441,7 @@ struct Sample {
     std::string channelStatus;
     double downloaderCpu = 0;
     double seederCpu = 0;
+    MachineCpu machine; // during the download
 };
 
 struct Context {
@@ -500,6 +524,7 @@ Result<Sample> downloadOnce(const Context& ctx, std::uint64_t increment, std::ui
     Sample s;
     const double cpu0 = processCpuSeconds();
     const double seederCpu0 = ctx.seederProcess.cpuSeconds();
+    const MachineCpu machine0 = machineCpu();
     const auto t0 = Clock::now();
     auto ih = node->download(req);
     if (!ih) return benchError(TransferBenchError::download_failed, label + ": " + ih.error().describe());
@@ -547,6 +572,7 @@ Result<Sample> downloadOnce(const Context& ctx, std::uint64_t increment, std::ui
     const auto done = finishedAt();
     const double cpu1 = processCpuSeconds();
     const double seederCpu1 = ctx.seederProcess.cpuSeconds();
+    const MachineCpu machine1 = machineCpu();
     if (!done) {
         auto st = node->status(*ih);
         return benchError(TransferBenchError::download_failed,
@@ -556,6 +582,8 @@ Result<Sample> downloadOnce(const Context& ctx, std::uint64_t increment, std::ui
     s.seconds = secondsBetween(t0, *done);
     s.downloaderCpu = cpu1 - cpu0;
     s.seederCpu = seederCpu1 - seederCpu0;
+    if (machine0.busy >= 0 && machine1.busy >= 0)
+        s.machine = {machine1.busy - machine0.busy, machine1.idle - machine0.idle};
     {
         std::lock_guard lock(shared->mutex);
         if (shared->firstPayment) s.firstPayment = secondsBetween(t0, *shared->firstPayment);
@@ -592,7 +620,7 @@ TransferRun summarise(std::uint64_t increment, std::uint64_t window, const std::
     TransferRun r;
     r.increment = increment;
     r.creditWindow = window;
-    std::vector<double> proposed, open, firstPayment, dcpu, scpu;
+    std::vector<double> proposed, open, firstPayment, dcpu, scpu, mbusy, mshare;
     for (const auto& s : samples) {
         r.secondsPerRound.push_back(s.seconds);
         proposed.push_back(s.proposed);
@@ -601,11 +629,16 @@ TransferRun summarise(std::uint64_t increment, std::uint64_t window, const std::
         r.firstPaidBytePerRound.push_back(s.firstByte);
         dcpu.push_back(s.downloaderCpu);
         scpu.push_back(s.seederCpu);
+        mbusy.push_back(s.machine.busy);
+        const double all = s.machine.busy + s.machine.idle;
+        mshare.push_back(s.machine.busy >= 0 && all > 0 ? s.machine.busy / all : -1);
     }
     r.seconds = median(r.secondsPerRound);
     r.mbPerSecond = r.seconds > 0 ? static_cast<double>(size) / r.seconds / 1e6 : 0;
     r.downloaderCpuSeconds = median(dcpu);
     r.seederCpuSeconds = median(scpu);
+    r.machineBusyCoreSeconds = median(mbusy);
+    r.machineBusyShare = median(mshare);
     if (increment > 0) {
         r.channelProposedSeconds = median(proposed);
         r.channelOpenSeconds = median(open);
@@ -762,7 +795,9 @@ nlohmann::json toJson(const TransferBenchReport& r)
                          {"mb_per_s", t.mbPerSecond},
                          {"ratio_to_unpaid", t.ratio},
                          {"downloader_cpu_seconds", t.downloaderCpuSeconds},
-                         {"seeder_cpu_seconds", t.seederCpuSeconds}};
+                         {"seeder_cpu_seconds", t.seederCpuSeconds},
+                         {"machine_busy_core_seconds", t.machineBusyCoreSeconds},
+                         {"machine_busy_share", t.machineBusyShare}};
         if (t.increment > 0) {
             j["increment_bytes"] = t.increment;
             j["credit_window_bytes"] = t.creditWindow;

@@ -35,13 +35,16 @@ void printTransfer(const TransferBenchReport& r)
                              "tuned libtorrent settings, price {} wei per MiB, {} round{} (medians)\n",
                              formatByteSize(r.size), r.pricePerMiB.toDecimal(), r.rounds, r.rounds > 1 ? "s" : "")
               << fmt::format("  {:<28} {:>9} {:>9} {:>7} {:>9} {:>6} {:>16} {:>15}\n", "", "MB/s", "time", "ratio", "payments",
-                             "stops", "first paid byte", "cpu dl / seed");
+                             "stops", "first paid byte", "cpu dl / seed / machine");
     auto row = [](const std::string& name, const TransferRun& t, bool paid) {
-        return fmt::format("  {:<28} {:>9.1f} {:>7.2f} s {:>7.2f} {:>9} {:>6} {:>16} {:>7.1f} / {:.1f}\n", name, t.mbPerSecond,
-                           t.seconds, t.ratio, paid ? std::to_string(t.payments) : std::string("-"),
+        const std::string machine = t.machineBusyCoreSeconds < 0 ? std::string("-")
+                                                                 : fmt::format("{:.1f} ({:.0f}%)", t.machineBusyCoreSeconds,
+                                                                               100 * t.machineBusyShare);
+        return fmt::format("  {:<28} {:>9.1f} {:>7.2f} s {:>7.2f} {:>9} {:>6} {:>16} {:>7.1f} / {:.1f} / {}\n", name,
+                           t.mbPerSecond, t.seconds, t.ratio, paid ? std::to_string(t.payments) : std::string("-"),
                            paid ? std::to_string(t.stops) : std::string("-"),
                            paid ? secondsText(t.firstPaidByteSeconds) : std::string("-"), t.downloaderCpuSeconds,
-                           t.seederCpuSeconds);
+                           t.seederCpuSeconds, machine);
     };
     std::cout << row("unpaid", r.unpaid, false);
     for (const auto& p : r.paid) {
@@ -70,7 +73,7 @@ void printTransfer(const TransferBenchReport& r)
     std::cout << fmt::format("machine: {} cores, load average {:.2f} before, {:.2f} after; scratch on {} ({})\n", r.cores,
                              r.loadBefore, r.loadAfter, r.fileSystem, r.directory.string())
               << "MB = 10^6 bytes; time = download() to every piece verified; cpu = CPU seconds of each process during "
-                 "the download\n";
+                 "the download, and busy core-seconds of the whole machine (share of all its cores' time)\n";
 }
 
 const BenchRegistration transfer_bench{"transfer", [](CLI::App& bench, int& exitCode) {

@@ -82,6 +82,11 @@ struct TransferRun {
     std::string channelStatus;          // of that channel after closeChannels ("closed")
     double downloaderCpuSeconds = 0;    // the benchmark process during the download (median)
     double seederCpuSeconds = 0;        // the seeder process during the download (median)
+    // The whole machine during the download (/proc/stat, every core): busy core-seconds,
+    // the two processes and the kernel work done for them elsewhere; and the busy share of
+    // all its cores' time (1: no core was ever idle). Medians; -1 where /proc/stat is missing.
+    double machineBusyCoreSeconds = 0;
+    double machineBusyShare = 0;
 };
 
 struct TransferBenchReport {

@@ -28,6 +28,18 @@ pt::test::ProcessResult benchTransfer(const std::vector<std::string>& extra, std
 
 pt::U256 weiOf(const json& j) { return pt::U256(j.get<std::string>()); }
 
+// The whole machine was busy at least as long as the two processes (its count has 10 ms
+// ticks on each side of the download: a little slack), and for a share of its cores' time.
+void expectMachineCoversTheProcesses(const json& run)
+{
+    const double busy = run["machine_busy_core_seconds"].get<double>();
+    const double processes = run["downloader_cpu_seconds"].get<double>() + run["seeder_cpu_seconds"].get<double>();
+    EXPECT_GE(busy, processes - 0.05);
+    const double share = run["machine_busy_share"].get<double>();
+    EXPECT_GT(share, 0.0);
+    EXPECT_LE(share, 1.0);
+}
+
 } // namespace
 
 TEST(CliBenchTransfer, JsonHasPositiveFiguresAndThePaymentsCoverTheFile)
@@ -53,6 +65,7 @@ TEST(CliBenchTransfer, JsonHasPositiveFiguresAndThePaymentsCoverTheFile)
                 1e-6 * unpaid["mb_per_s"].get<double>());
     EXPECT_GE(unpaid["downloader_cpu_seconds"].get<double>(), 0.0);
     EXPECT_GE(unpaid["seeder_cpu_seconds"].get<double>(), 0.0);
+    expectMachineCoversTheProcesses(unpaid);
 
     // Each increment asked for, in order; 1 MiB is not below the 1 MiB window, so that run
     // has a window of two increments.
@@ -95,6 +108,7 @@ TEST(CliBenchTransfer, JsonHasPositiveFiguresAndThePaymentsCoverTheFile)
         EXPECT_GE(p["payments"].get<std::uint64_t>(), size / window);
         EXPECT_GT(p["bytes_per_payment"].get<double>(), 0.0);
         EXPECT_EQ(p["channel_status"].get<std::string>(), "closed");
+        expectMachineCoversTheProcesses(p);
     }
     EXPECT_GT(t["first_paid_byte_seconds"]["median"].get<double>(), 0.0);
 
