@@ -3,6 +3,7 @@
 // No libtorrent here: the engine and its tests use these types alone.
 #pragma once
 
+#include "extension/latency_histogram.hpp"
 #include "extension/messages.hpp"
 #include "extension/payment_trigger.hpp"
 #include "extension/terms.hpp"
@@ -37,6 +38,8 @@ struct PeerCountersSnapshot {
     std::uint64_t payloadReceived = 0; // payload bytes of complete blocks received
     std::uint64_t bytesRequested = 0;  // bytes we requested
     std::uint64_t bytesRejected = 0;   // bytes of our requests the peer rejected
+    // From sending a payment to receiving its countersignature (we buy).
+    LatencySummary paymentAnswer;
 };
 
 // Written on the network thread, readable from any thread (each field on its own: a reader
@@ -51,6 +54,9 @@ struct PeerCounters {
     std::atomic<std::uint64_t> payloadReceived{0};
     std::atomic<std::uint64_t> bytesRequested{0};
     std::atomic<std::uint64_t> bytesRejected{0};
+    // We buy: each payment the trigger sent, from its send to its countersignature, both on
+    // the network thread (so no thread hop of either side's engine is left out).
+    LatencyHistogram paymentAnswer;
 
     [[nodiscard]] PeerCountersSnapshot snapshot() const noexcept;
 };

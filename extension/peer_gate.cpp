@@ -45,6 +45,9 @@ lt::error_code disconnectCode(const Error& reason)
     return {value, category};
 }
 
+// Payments timed from send to countersignature at once (PeerGate::releasedAt_).
+constexpr std::size_t max_timed_payments = 64;
+
 ByteView asBytes(lt::span<char const> s)
 {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), static_cast<std::size_t>(s.size())};
@@ -225,6 +228,7 @@ bool PeerGate::on_extended(int length, int msg, lt::span<char const> body)
     }
     if (selling() && (std::holds_alternative<Payment>(*decoded) || std::holds_alternative<FinalState>(*decoded)))
         ++unansweredPayments_;
+    if (const auto* answer = std::get_if<Countersignature>(&*decoded)) noteAnswered(answer->turn);
     if (auto events = state_->events()) events->onMessage(key_, std::move(*decoded));
     return true;
 }
@@ -484,8 +488,23 @@ void PeerGate::releaseDuePayments()
     auto events = state_->events();
     for (auto& released : payments_->takeDue(counters_->payloadReceived.load(std::memory_order_relaxed))) {
         sendPayload(released.payload);
+        if (releasedAt_.size() >= max_timed_payments) releasedAt_.pop_front();
+        releasedAt_.emplace_back(released.turn, std::chrono::steady_clock::now());
         if (events) events->onPaymentReleased(key_, released.turn);
     }
+}
+
+// A countersignature answers the oldest payment sent: the seller answers in turn order, and
+// a turn it skipped (taken back by our engine before it left, or sent by the engine itself
+// rather than the trigger) is not timed.
+void PeerGate::noteAnswered(std::uint64_t turn)
+{
+    while (!releasedAt_.empty() && releasedAt_.front().first < turn) releasedAt_.pop_front();
+    if (releasedAt_.empty() || releasedAt_.front().first != turn) return;
+    const auto waited = std::chrono::steady_clock::now() - releasedAt_.front().second;
+    releasedAt_.pop_front();
+    counters_->paymentAnswer.record(
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(waited).count()));
 }
 
 void PeerGate::sendMessage(const Message& message)

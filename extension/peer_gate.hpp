@@ -14,6 +14,8 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <set>
@@ -50,6 +52,7 @@ public:
     void grant(std::uint64_t bytes);
     void sendPayload(const Bytes& payload);
     void releaseDuePayments();
+    void noteAnswered(std::uint64_t turn);
     void close(PeerErrorCode code, const Error& reason);
 
 private:
@@ -101,6 +104,10 @@ private:
     bool restartPosted_ = false;      // a restartIfCredit() is queued
     bool closing_ = false;            // closing after an error: serve and accept nothing
     std::uint64_t nextReceivedNotify_ = 0;
+    // We buy: the turns the trigger sent and when, oldest first, until their countersignature
+    // comes (PeerCounters::paymentAnswer). No longer than the payments the engine lets be
+    // unanswered; capped all the same, so a seller that never answers costs nothing.
+    std::deque<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> releasedAt_;
     std::unique_ptr<boost::asio::steady_timer> lingerTimer_;
 };
 

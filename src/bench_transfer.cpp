@@ -437,6 +437,7 @@ struct Sample {
     double firstByte = -1;
     std::uint64_t payments = 0;
     std::uint64_t stops = 0;
+    PaymentAnswerTimes answer;
     Wei paid;
     std::string channelStatus;
     double downloaderCpu = 0;
@@ -601,6 +602,7 @@ Result<Sample> downloadOnce(const Context& ctx, std::uint64_t increment, std::ui
             if (c.role != "buyer") continue;
             s.paid = s.paid + c.paid;
             s.stops += c.stops;
+            s.answer = c.paymentAnswer; // one seller
             s.channelStatus = c.status;
         }
         if (s.paid.value() == 0)
@@ -620,7 +622,7 @@ TransferRun summarise(std::uint64_t increment, std::uint64_t window, const std::
     TransferRun r;
     r.increment = increment;
     r.creditWindow = window;
-    std::vector<double> proposed, open, firstPayment, dcpu, scpu, mbusy, mshare;
+    std::vector<double> proposed, open, firstPayment, dcpu, scpu, mbusy, mshare, answer50, answer90, answer99;
     for (const auto& s : samples) {
         r.secondsPerRound.push_back(s.seconds);
         proposed.push_back(s.proposed);
@@ -632,6 +634,11 @@ TransferRun summarise(std::uint64_t increment, std::uint64_t window, const std::
         mbusy.push_back(s.machine.busy);
         const double all = s.machine.busy + s.machine.idle;
         mshare.push_back(s.machine.busy >= 0 && all > 0 ? s.machine.busy / all : -1);
+        if (s.answer.count > 0) {
+            answer50.push_back(s.answer.p50Ms);
+            answer90.push_back(s.answer.p90Ms);
+            answer99.push_back(s.answer.p99Ms);
+        }
     }
     r.seconds = median(r.secondsPerRound);
     r.mbPerSecond = r.seconds > 0 ? static_cast<double>(size) / r.seconds / 1e6 : 0;
@@ -646,6 +653,8 @@ TransferRun summarise(std::uint64_t increment, std::uint64_t window, const std::
         r.firstPaidByteSeconds = median(r.firstPaidBytePerRound);
         r.payments = samples.back().payments;
         r.stops = samples.back().stops;
+        if (!answer50.empty())
+            r.paymentAnswer = {samples.back().answer.count, median(answer50), median(answer90), median(answer99)};
         r.paid = samples.back().paid;
         r.channelStatus = samples.back().channelStatus;
     } else {
@@ -809,6 +818,10 @@ nlohmann::json toJson(const TransferBenchReport& r)
                                   {"first_paid_byte", t.firstPaidByteSeconds}};
             j["payments"] = t.payments;
             j["stops"] = t.stops;
+            j["payment_answer_ms"] = {{"timed", t.paymentAnswer.count},
+                                      {"p50", t.paymentAnswer.p50Ms},
+                                      {"p90", t.paymentAnswer.p90Ms},
+                                      {"p99", t.paymentAnswer.p99Ms}};
             j["bytes_per_payment"] = t.payments > 0 ? static_cast<double>(r.size) / static_cast<double>(t.payments) : 0.0;
             j["paid_wei"] = t.paid.toDecimal();
             j["channel_status"] = t.channelStatus;

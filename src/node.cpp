@@ -530,6 +530,9 @@ ChannelInfo toInfo(const core::ChannelSummary& s)
     c.status = s.status;
     c.error = s.error;
     c.stops = s.stops;
+    if (s.paymentAnswer.count > 0)
+        c.paymentAnswer = {s.paymentAnswer.count, s.paymentAnswer.p50Us / 1000, s.paymentAnswer.p90Us / 1000,
+                           s.paymentAnswer.p99Us / 1000};
     return c;
 }
 

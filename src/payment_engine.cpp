@@ -447,6 +447,7 @@ void PaymentEngine::publish(const Peer& p)
     }
     s.error = p.error;
     s.stops = p.stops;
+    if (!p.weSell) s.paymentAnswer = counters.paymentAnswer;
     std::lock_guard lock(summaryMutex_);
     summaries_[id] = s;
 }

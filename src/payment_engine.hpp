@@ -86,6 +86,7 @@ struct ChannelSummary {
     std::string status;      // proposed, open, closing, closed, failed
     std::string error;       // why it failed, if it did
     std::uint64_t stops = 0; // STOP(payment_needed) from the seller (we buy): credit ran out
+    pt::ext::LatencySummary paymentAnswer; // we buy: from sending a payment to its countersignature
 };
 
 // Bytes <-> wei at a price per MiB, rounded so that a payment always covers its bytes:

@@ -64,6 +64,12 @@ void printTransfer(const TransferBenchReport& r)
                                  formatByteSize(steps->increment), secondsText(steps->channelProposedSeconds),
                                  secondsText(steps->channelOpenSeconds), secondsText(steps->firstPaymentSeconds),
                                  secondsText(steps->firstPaidByteSeconds));
+    for (const auto& p : r.paid)
+        if (p.paymentAnswer.count > 0)
+            std::cout << fmt::format("  payment answered at {}: median {:.2f} ms, 90% {:.2f} ms, 99% {:.2f} ms "
+                                     "(sent to countersignature received, {} timed)\n",
+                                     formatByteSize(p.increment), p.paymentAnswer.p50Ms, p.paymentAnswer.p90Ms,
+                                     p.paymentAnswer.p99Ms, p.paymentAnswer.count);
     if (const auto* p = r.paidAt(256 * 1024))
         std::cout << fmt::format("goal: ratio at 256 KiB {:.2f} (at least {:.2f}: {})\n", p->ratio,
                                  TransferBenchReport::ratioGoal256k, goalText(p->ratio, TransferBenchReport::ratioGoal256k, true));

@@ -88,6 +88,16 @@ struct DownloadRequest {
     std::vector<std::string> peers;     // HOST:PORT to dial
 };
 
+// From sending a payment to receiving its countersignature, as the buyer timed it on its
+// network thread: the seller's validation, signature and durable commit, both sides' thread
+// hops and the round trip. Milliseconds, quantiles within an eighth (LatencyHistogram).
+struct PaymentAnswerTimes {
+    std::uint64_t count = 0; // payments timed; the quantiles are -1 without any
+    double p50Ms = -1;
+    double p90Ms = -1;
+    double p99Ms = -1;
+};
+
 struct ChannelInfo {
     std::string id;      // 0x channel id
     std::string torrent; // info-hash
@@ -99,6 +109,7 @@ struct ChannelInfo {
     std::string status;
     std::string error;
     std::uint64_t stops = 0; // times the seller stopped us for want of credit (we buy; this run)
+    PaymentAnswerTimes paymentAnswer; // we buy; this run
 };
 
 // The ledger (Node::ledger): per torrent, then per peer, what was served, received, earned

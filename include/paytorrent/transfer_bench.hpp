@@ -5,6 +5,7 @@
 // each payment increment, with a fresh node (new key, new channel) for every download.
 #pragma once
 
+#include "paytorrent/node.hpp"
 #include "wallet/common/result.hpp"
 #include "wallet/common/wei.hpp"
 
@@ -78,6 +79,7 @@ struct TransferRun {
     std::vector<double> firstPaidBytePerRound;
     std::uint64_t payments = 0;         // countersigned payments, last round
     std::uint64_t stops = 0;            // STOP(payment_needed) the buyer received, last round
+    PaymentAnswerTimes paymentAnswer;   // each quantile the median over the rounds; count: last round
     pt::Wei paid;                       // paid in the last round, per the closed channel
     std::string channelStatus;          // of that channel after closeChannels ("closed")
     double downloaderCpuSeconds = 0;    // the benchmark process during the download (median)

@@ -108,6 +108,14 @@ TEST(CliBenchTransfer, JsonHasPositiveFiguresAndThePaymentsCoverTheFile)
         EXPECT_LE(paid, price * ((size + window) / mib));
         EXPECT_GE(p["payments"].get<std::uint64_t>(), size / window);
         EXPECT_GT(p["bytes_per_payment"].get<double>(), 0.0);
+        // The buyer timed its payments from send to countersignature: the trigger sends all
+        // but the final state, and every one is answered before the channel closes.
+        const json& answer = p["payment_answer_ms"];
+        EXPECT_GT(answer["timed"].get<std::uint64_t>(), 0u);
+        EXPECT_LE(answer["timed"].get<std::uint64_t>(), p["payments"].get<std::uint64_t>());
+        EXPECT_GT(answer["p50"].get<double>(), 0.0);
+        EXPECT_LE(answer["p50"].get<double>(), answer["p90"].get<double>());
+        EXPECT_LE(answer["p90"].get<double>(), answer["p99"].get<double>());
         EXPECT_EQ(p["channel_status"].get<std::string>(), "closed");
         expectMachineCoversTheProcesses(p);
     }
