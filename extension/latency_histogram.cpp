@@ -34,25 +34,21 @@ std::uint64_t LatencyHistogram::upperEdge(std::size_t bucket) noexcept
 void LatencyHistogram::record(std::uint64_t micros) noexcept
 {
     micros = std::min(micros, max_micros);
-    buckets_[bucketOf(micros)].fetch_add(1, std::memory_order_relaxed);
-    total_.fetch_add(micros, std::memory_order_relaxed);
-    // One writer: a plain compare is enough, the store publishes it.
-    if (micros > max_.load(std::memory_order_relaxed)) max_.store(micros, std::memory_order_relaxed);
-    count_.fetch_add(1, std::memory_order_release);
+    // One writer: a plain compare is enough. The max goes first, so that a reader never sees
+    // a counted duration above the max it reads.
+    if (micros > max_.load(std::memory_order_relaxed)) max_.store(micros, std::memory_order_release);
+    buckets_[bucketOf(micros)].fetch_add(1, std::memory_order_release);
 }
 
 LatencySummary LatencyHistogram::summary() const noexcept
 {
     std::array<std::uint64_t, bucket_count> counts{};
     std::uint64_t n = 0;
-    for (std::size_t i = 0; i < bucket_count; ++i) n += counts[i] = buckets_[i].load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < bucket_count; ++i) n += counts[i] = buckets_[i].load(std::memory_order_acquire);
     LatencySummary s;
     if (n == 0) return s;
     s.count = n;
-    s.maxUs = static_cast<double>(max_.load(std::memory_order_relaxed));
-    // A reader may see the total a little ahead of the buckets (or behind): the mean is of
-    // what the buckets hold, near enough for a summary.
-    s.meanUs = std::min(static_cast<double>(total_.load(std::memory_order_relaxed)) / static_cast<double>(n), s.maxUs);
+    s.maxUs = static_cast<double>(max_.load(std::memory_order_acquire));
     const auto quantile = [&](double q) {
         const auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(n)));
         std::uint64_t seen = 0;

@@ -14,7 +14,6 @@ namespace pt::ext {
 
 struct LatencySummary {
     std::uint64_t count = 0;
-    double meanUs = 0;
     double p50Us = 0;
     double p90Us = 0;
     double p99Us = 0;
@@ -37,8 +36,6 @@ public:
 
 private:
     std::array<std::atomic<std::uint64_t>, bucket_count> buckets_{};
-    std::atomic<std::uint64_t> count_{0};
-    std::atomic<std::uint64_t> total_{0};
     std::atomic<std::uint64_t> max_{0};
 };
 

@@ -40,7 +40,7 @@ TEST(LatencyHistogram, BucketsTileTheRangeWithoutGaps)
     EXPECT_EQ(LatencyHistogram::bucketOf(UINT64_MAX), LatencyHistogram::bucket_count - 1);
 }
 
-TEST(LatencyHistogram, QuantilesAreWithinAnEighthAndMeanAndMaxAreExact)
+TEST(LatencyHistogram, QuantilesAreWithinAnEighthAndTheMaxIsExact)
 {
     LatencyHistogram h;
     for (int i = 0; i < 900; ++i) h.record(1000);
@@ -48,7 +48,6 @@ TEST(LatencyHistogram, QuantilesAreWithinAnEighthAndMeanAndMaxAreExact)
     for (int i = 0; i < 10; ++i) h.record(40000);
     const LatencySummary s = h.summary();
     EXPECT_EQ(s.count, 1000u);
-    EXPECT_DOUBLE_EQ(s.meanUs, (900.0 * 1000 + 90.0 * 5000 + 10.0 * 40000) / 1000);
     EXPECT_DOUBLE_EQ(s.maxUs, 40000.0);
     EXPECT_NEAR(s.p50Us, 1000.0, 1000.0 / 8);
     EXPECT_NEAR(s.p90Us, 1000.0, 1000.0 / 8) << "the 900th of 1000 is still 1 ms";
