@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <condition_variable>
 #include <limits>
@@ -536,12 +537,36 @@ std::shared_ptr<WalSync> Store::walSync() const { return impl_->walSync; }
 
 // --- WalSync ----------------------------------------------------------------------------
 
+namespace {
+
+struct FileIdentity {
+    std::uint32_t deviceMajor = 0;
+    std::uint32_t deviceMinor = 0;
+    std::uint64_t inode = 0;
+    bool operator==(const FileIdentity&) const = default;
+};
+
+// The device and inode of `path` (relative to `dir`, or of `dir` itself with AT_EMPTY_PATH),
+// asking for nothing else. A stat() would also read the file's times, and on a file system
+// with fine-grained timestamps on demand (ext4, XFS, Btrfs and tmpfs since Linux 6.13) that
+// makes the next write stamp the inode with a new fine-grained time: on ext4 without a
+// journal, every fdatasync that follows then writes the inode as well, a second disk round
+// trip per payment. statx with STATX_INO alone leaves the times unread.
+bool identify(int dir, const char* path, int flags, FileIdentity& out)
+{
+    struct statx stx {};
+    if (::statx(dir, path, flags, STATX_INO, &stx) != 0) return false;
+    out = {stx.stx_dev_major, stx.stx_dev_minor, stx.stx_ino};
+    return true;
+}
+
+} // namespace
+
 struct WalSync::State {
     std::filesystem::path log;
     std::mutex mutex;
     int fd = -1; // guarded by mutex
-    dev_t device = 0;
-    ino_t inode = 0;
+    FileIdentity identity; // guarded by mutex: of the file fd has open
     std::atomic<std::uint64_t> syncs{0};
 };
 
@@ -566,14 +591,14 @@ Status WalSync::sync()
     std::lock_guard lock(st.mutex);
     // SQLite keeps the log file while a connection has the database open; should it ever be
     // another file under the same name, the new one is opened.
-    struct stat now {};
-    if (::stat(st.log.c_str(), &now) != 0) return failed("cannot find the log");
-    if (st.fd < 0 || now.st_dev != st.device || now.st_ino != st.inode) {
+    FileIdentity now;
+    if (!identify(AT_FDCWD, st.log.c_str(), 0, now)) return failed("cannot find the log");
+    if (st.fd < 0 || now != st.identity) {
         if (st.fd >= 0) ::close(st.fd);
         st.fd = ::open(st.log.c_str(), O_RDONLY | O_CLOEXEC);
         if (st.fd < 0) return failed("cannot open the log");
-        struct stat opened {};
-        if (::fstat(st.fd, &opened) != 0) return failed("cannot inspect the log");
+        FileIdentity opened;
+        if (!identify(st.fd, "", AT_EMPTY_PATH, opened)) return failed("cannot inspect the log");
         // A log this object has not synced before may be new: make its directory entry
         // durable too, as SQLite does for a file it creates. Until that succeeds the file
         // counts as not yet seen, so the next sync tries again.
@@ -585,8 +610,7 @@ Status WalSync::sync()
         ::close(dir);
         errno = fsyncErrno;
         if (rc != 0) return failed("cannot sync the directory of the log");
-        st.device = opened.st_dev;
-        st.inode = opened.st_ino;
+        st.identity = opened;
     }
     // fdatasync flushes the file, whichever descriptor wrote it: every frame SQLite has
     // written so far, and the size that reaches them.

@@ -7,11 +7,15 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
-#include <thread>
-
+#include <ctime>
 #include <fstream>
+#include <thread>
 
 namespace pt::store {
 namespace {
@@ -422,6 +426,48 @@ TEST_F(StoreTest, WalSyncOfAMissingLogFails)
     EXPECT_EQ(synced.error().code, make_error_code(StoreError::io));
     EXPECT_NE(synced.error().message.find("nowhere.db-wal"), std::string::npos) << synced.error().message;
     EXPECT_EQ(wal.syncs(), 0u);
+}
+
+// A sync must not read the log's times. Since Linux 6.13, ext4, XFS, Btrfs and tmpfs stamp a
+// change with the coarse clock (one tick) unless someone has read the file's times since its
+// last change; then the next write takes a fine-grained stamp and dirties the inode, and on
+// ext4 without a journal the fdatasync after it writes the inode too: one more disk round
+// trip per payment (measured on the development VM: three block requests per sync, not two).
+// The probe: a write right after a read of the times takes a fine-grained stamp, before the
+// clock reading `after`; then sync(); then a second write within the same tick.
+// If sync() read the times, that write takes a new fine-grained stamp, later than `after`;
+// if not, it leaves the stamp alone. A tick may fall in between, so it tries several times.
+// (With coarse stamps only, before Linux 6.13, the check holds whatever sync() does.)
+TEST_F(StoreTest, WalSyncLeavesTheLogsTimesUnread)
+{
+    const auto log = dir_ / "times.db-wal";
+    const int fd = ::open(log.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    WalSync wal(log);
+    ASSERT_TRUE(wal.sync().ok()) << "the first sync opens the log";
+    const char byte = 'x';
+    const auto now = [] {
+        timespec t{};
+        ::clock_gettime(CLOCK_REALTIME, &t);
+        return t;
+    };
+    const auto earlier = [](const timespec& a, const timespec& b) {
+        return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec <= b.tv_nsec);
+    };
+    int untouched = 0;
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        struct stat st {};
+        ASSERT_EQ(::fstat(fd, &st), 0); // reads the times
+        ASSERT_EQ(::pwrite(fd, &byte, 1, 0), 1); // a fine-grained stamp, before `after`
+        const timespec after = now();
+        ASSERT_TRUE(wal.sync().ok());
+        ASSERT_EQ(::pwrite(fd, &byte, 1, 1), 1);
+        ASSERT_EQ(::fstat(fd, &st), 0);
+        if (earlier(st.st_mtim, after)) ++untouched;
+    }
+    ::close(fd);
+    EXPECT_GT(untouched, 0) << "every write after a sync took a new fine-grained stamp: the sync read the log's times";
+    EXPECT_EQ(wal.syncs(), 21u);
 }
 
 // Two connections to one file (the engine's and the watchtower's) write at once. A write
