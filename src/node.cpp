@@ -132,6 +132,13 @@ Result<MagnetTerms> parseMagnetTerms(const std::string& magnet)
     return t;
 }
 
+Status checkDownloadSource(const std::string& source)
+{
+    if (source.rfind("magnet:", 0) == 0)
+        if (auto terms = parseMagnetTerms(source); !terms) return terms.error();
+    return core::TorrentSession::checkSource(source);
+}
+
 struct Node::Impl {
     NodeOptions options;
     std::optional<PrivateKey> key;

@@ -432,19 +432,28 @@ pt::Result<CreatedTorrent> TorrentSession::createTorrent(const std::filesystem::
     return out;
 }
 
-pt::Result<std::string> TorrentSession::addMagnet(const std::string& uri, const std::filesystem::path& savePath,
-                                                  const BeforeAdd& beforeAdd)
+namespace {
+
+pt::Result<lt::add_torrent_params> magnetParams(const std::string& uri)
 {
     lt::error_code ec;
     lt::add_torrent_params atp = lt::parse_magnet_uri(uri, ec);
     if (ec) return pt::makeError(TorrentError::invalid_magnet, ec.message());
     addEncodedMagnetPeers(uri, atp);
-    return impl_->add(std::move(atp), savePath, beforeAdd);
+    return atp;
 }
 
-pt::Result<std::string> TorrentSession::addTorrentFile(const std::filesystem::path& torrentFile,
-                                                       const std::filesystem::path& savePath,
-                                                       const BeforeAdd& beforeAdd)
+pt::Result<lt::add_torrent_params> torrentParams(const std::vector<char>& torrent)
+{
+    lt::error_code ec;
+    auto ti = std::make_shared<lt::torrent_info>(torrent.data(), static_cast<int>(torrent.size()), ec);
+    if (ec) return pt::makeError(TorrentError::invalid_torrent, ec.message());
+    lt::add_torrent_params atp;
+    atp.ti = std::move(ti);
+    return atp;
+}
+
+pt::Result<std::vector<char>> readTorrentFile(const std::filesystem::path& torrentFile)
 {
     std::ifstream in(torrentFile, std::ios::binary);
     if (!in) return pt::makeError(TorrentError::invalid_torrent, "cannot read " + torrentFile.string());
@@ -453,19 +462,49 @@ pt::Result<std::string> TorrentSession::addTorrentFile(const std::filesystem::pa
     std::vector<char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (buf.size() > max_torrent_file)
         return pt::makeError(TorrentError::invalid_torrent, torrentFile.string() + " is larger than 64 MiB");
-    return addTorrentBuffer(buf, savePath, beforeAdd);
+    return buf;
+}
+
+} // namespace
+
+pt::Status TorrentSession::checkSource(const std::string& source)
+{
+    if (source.rfind("magnet:", 0) == 0) {
+        auto atp = magnetParams(source);
+        if (!atp) return atp.error();
+        return {};
+    }
+    auto buf = readTorrentFile(source);
+    if (!buf) return buf.error();
+    auto atp = torrentParams(*buf);
+    if (!atp) return atp.error();
+    return {};
+}
+
+pt::Result<std::string> TorrentSession::addMagnet(const std::string& uri, const std::filesystem::path& savePath,
+                                                  const BeforeAdd& beforeAdd)
+{
+    auto atp = magnetParams(uri);
+    if (!atp) return atp.error();
+    return impl_->add(std::move(*atp), savePath, beforeAdd);
+}
+
+pt::Result<std::string> TorrentSession::addTorrentFile(const std::filesystem::path& torrentFile,
+                                                       const std::filesystem::path& savePath,
+                                                       const BeforeAdd& beforeAdd)
+{
+    auto buf = readTorrentFile(torrentFile);
+    if (!buf) return buf.error();
+    return addTorrentBuffer(*buf, savePath, beforeAdd);
 }
 
 pt::Result<std::string> TorrentSession::addTorrentBuffer(const std::vector<char>& torrent,
                                                          const std::filesystem::path& savePath,
                                                          const BeforeAdd& beforeAdd)
 {
-    lt::error_code ec;
-    auto ti = std::make_shared<lt::torrent_info>(torrent.data(), static_cast<int>(torrent.size()), ec);
-    if (ec) return pt::makeError(TorrentError::invalid_torrent, ec.message());
-    lt::add_torrent_params atp;
-    atp.ti = std::move(ti);
-    return impl_->add(std::move(atp), savePath, beforeAdd);
+    auto atp = torrentParams(torrent);
+    if (!atp) return atp.error();
+    return impl_->add(std::move(*atp), savePath, beforeAdd);
 }
 
 pt::Status TorrentSession::pause(const std::string& infoHash)

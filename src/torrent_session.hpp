@@ -86,6 +86,11 @@ public:
     [[nodiscard]] static pt::Result<CreatedTorrent> createTorrent(const std::filesystem::path& path,
                                                                   const CreateOptions& options);
 
+    // Whether `source` (a magnet link, else the path of a .torrent file) would be added: the
+    // same parsing as addMagnet / addTorrentFile, without a session, so that a command can
+    // refuse a bad source before it unlocks a wallet or starts a chain.
+    [[nodiscard]] static pt::Status checkSource(const std::string& source);
+
     [[nodiscard]] pt::Result<std::string> addMagnet(const std::string& uri, const std::filesystem::path& savePath,
                                                     const BeforeAdd& beforeAdd = {});
     [[nodiscard]] pt::Result<std::string> addTorrentFile(const std::filesystem::path& torrentFile,

@@ -48,6 +48,10 @@ int runGet(const GetArgs& a)
         printError("--budget", budget.error());
         return exit_usage;
     }
+    if (auto source = checkDownloadSource(a.source); !source) {
+        printError("cannot download", source.error());
+        return exit_usage;
+    }
     auto node = openNode(a.node);
     if (!node) return exit_failure;
 

@@ -163,6 +163,10 @@ struct MagnetTerms {
     std::optional<std::string> adjudicator;
 };
 [[nodiscard]] pt::Result<MagnetTerms> parseMagnetTerms(const std::string& magnet);
+// Whether Node::download would accept `source` as a magnet link (its terms included) or a
+// readable .torrent file, checked without a node: a command refuses a bad source before it
+// asks for the wallet's password or starts a chain.
+[[nodiscard]] pt::Status checkDownloadSource(const std::string& source);
 
 class Node {
 public:

@@ -11,6 +11,9 @@
 #include <boost/multiprecision/cpp_int.hpp>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <sstream>
 
 using namespace pt::test;
@@ -96,6 +99,36 @@ TEST(CliSeedGet, GetRefusesAPriceAboveTheMaximumWithExitCode2)
                         {}, std::chrono::seconds(60));
     EXPECT_EQ(r.exitCode, 2) << r.err;
     EXPECT_NE(r.err.find("900 wei per MiB"), std::string::npos) << r.err;
+}
+
+// A source that cannot be downloaded is a usage error found before anything else: no
+// password asked for, no wallet created, no chain started.
+TEST(CliSeedGet, GetRefusesABadSourceBeforeTouchingTheWallet)
+{
+    TempDir dir;
+    const char* saved = std::getenv("PAYTORRENT_PASSWORD");
+    const std::optional<std::string> password = saved ? std::optional<std::string>(saved) : std::nullopt;
+    ::unsetenv("PAYTORRENT_PASSWORD");
+    const std::string notBencoded = (dir / "not.torrent").string();
+    std::ofstream(notBencoded) << "this is not a torrent";
+    const std::pair<std::string, std::string> cases[] = {
+        {"magnet:?xt=urn:btih:zz", "info-hash"},
+        {"magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&x.pt.price=abc", "x.pt.price"},
+        {(dir / "missing.torrent").string(), "cannot read"},
+        {notBencoded, "cannot download"},
+    };
+    for (const auto& [source, reason] : cases) {
+        auto r = runProcess({cli(), "get", source, "--out", (dir / "out").string(), "--max-price", "100", "--budget",
+                             "1000", "--data-dir", (dir / "n").string()},
+                            {}, std::chrono::seconds(30));
+        EXPECT_EQ(r.exitCode, 2) << source << ": " << r.err;
+        EXPECT_NE(r.err.find("cannot download: "), std::string::npos) << source << ": " << r.err;
+        EXPECT_NE(r.err.find(reason), std::string::npos) << source << ": " << r.err;
+        EXPECT_EQ(r.err.find("password"), std::string::npos) << source << ": " << r.err;
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir / "n")) << "no data directory, so no wallet, was created";
+    EXPECT_FALSE(std::filesystem::exists(dir / "out"));
+    if (password) ::setenv("PAYTORRENT_PASSWORD", password->c_str(), 1);
 }
 
 TEST(CliSeedGet, BadAmountsAreUsageErrors)

@@ -56,6 +56,30 @@ TEST(TorrentSession, AddRefusesBadMagnetAndTorrent)
     EXPECT_EQ(s.pause(std::string(40, '0')).error().code, TorrentError::not_found);
 }
 
+// checkSource parses as the add functions do, with no session: what it accepts they add.
+TEST(TorrentSession, CheckSourceAcceptsWhatAddAcceptsWithoutASession)
+{
+    TempDir dir;
+    writeRandomFile(dir / "file.bin", 40 * 1024, 2);
+    auto created = TorrentSession::createTorrent(dir / "file.bin", {});
+    ASSERT_TRUE(created) << created.error().describe();
+    std::ofstream(dir / "good.torrent", std::ios::binary)
+        .write(created->torrentFile.data(), static_cast<std::streamsize>(created->torrentFile.size()));
+    std::ofstream(dir / "bad.torrent") << "de";
+
+    EXPECT_TRUE(TorrentSession::checkSource(created->magnet)) << created->magnet;
+    EXPECT_TRUE(TorrentSession::checkSource((dir / "good.torrent").string()));
+    EXPECT_EQ(TorrentSession::checkSource("magnet:?xt=urn:btih:zz").error().code, TorrentError::invalid_magnet);
+    EXPECT_EQ(TorrentSession::checkSource((dir / "bad.torrent").string()).error().code, TorrentError::invalid_torrent);
+    EXPECT_EQ(TorrentSession::checkSource((dir / "missing.torrent").string()).error().code, TorrentError::invalid_torrent);
+
+    TorrentSession s(loopbackConfig({}));
+    auto added = s.addTorrentFile(dir / "good.torrent", dir.path());
+    ASSERT_TRUE(added) << added.error().describe();
+    EXPECT_EQ(*added, created->infoHash);
+    EXPECT_EQ(s.addTorrentFile(dir / "bad.torrent", dir.path()).error().code, TorrentError::invalid_torrent);
+}
+
 // Two real sessions over TCP on loopback: a free torrent transfers, the files are equal,
 // and a restarted leecher finds its torrent again from resume data.
 TEST(TorrentSession, FreeTransferOnLoopbackAndResume)
