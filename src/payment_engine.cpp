@@ -392,7 +392,9 @@ void PaymentEngine::flush()
 std::function<Status()> PaymentEngine::agreedWrites(const Peer& p, const nitro::SignedState& agreed, const Wei& amount,
                                                     store::PaymentDirection direction, bool isFinal)
 {
-    const nitro::ChannelId id = nitro::channelId(agreed.state.fixed);
+    // The channel's view was made from the same fixed part and keeps its id: no need to
+    // encode and hash it again for every payment.
+    const nitro::ChannelId id = p.view ? p.view->id() : nitro::channelId(agreed.state.fixed);
     store::PaymentRecord rec;
     rec.channelId = id;
     rec.turnNum = agreed.state.turnNum;
