@@ -139,6 +139,8 @@ Status checkDownloadSource(const std::string& source)
     return core::TorrentSession::checkSource(source);
 }
 
+Status checkSeedPath(const std::filesystem::path& path) { return core::TorrentSession::checkShareable(path); }
+
 struct Node::Impl {
     NodeOptions options;
     std::optional<PrivateKey> key;

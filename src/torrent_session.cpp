@@ -405,17 +405,39 @@ TorrentSession::~TorrentSession()
     impl_->session.reset();
 }
 
-pt::Result<CreatedTorrent> TorrentSession::createTorrent(const std::filesystem::path& path, const CreateOptions& options)
+namespace {
+
+// The files a torrent of `path` would hold, by its absolute path; an error when there is
+// nothing to share.
+pt::Result<lt::file_storage> filesToShare(const std::filesystem::path& path, std::filesystem::path& abs)
 {
     std::error_code fsErr;
-    const auto abs = std::filesystem::absolute(path, fsErr);
+    abs = std::filesystem::absolute(path, fsErr);
     if (fsErr || !std::filesystem::exists(abs))
         return pt::makeError(TorrentError::create_failed, "no such file or folder: " + path.string());
     lt::file_storage fs;
     lt::add_files(fs, abs.string());
     if (fs.num_files() == 0 || fs.total_size() == 0)
         return pt::makeError(TorrentError::create_failed, "nothing to share in " + path.string());
-    lt::create_torrent ct(fs, options.pieceSize, lt::create_torrent::v1_only);
+    return fs;
+}
+
+} // namespace
+
+pt::Status TorrentSession::checkShareable(const std::filesystem::path& path)
+{
+    std::filesystem::path abs;
+    auto fs = filesToShare(path, abs);
+    if (!fs) return fs.error();
+    return {};
+}
+
+pt::Result<CreatedTorrent> TorrentSession::createTorrent(const std::filesystem::path& path, const CreateOptions& options)
+{
+    std::filesystem::path abs;
+    auto fs = filesToShare(path, abs);
+    if (!fs) return fs.error();
+    lt::create_torrent ct(*fs, options.pieceSize, lt::create_torrent::v1_only);
     for (const auto& t : options.trackers) ct.add_tracker(t);
     if (!options.comment.empty()) ct.set_comment(options.comment.c_str());
     ct.set_creator("PayTorrent");

@@ -86,6 +86,9 @@ public:
     [[nodiscard]] static pt::Result<CreatedTorrent> createTorrent(const std::filesystem::path& path,
                                                                   const CreateOptions& options);
 
+    // Whether createTorrent would find something to share at `path` (it exists and holds a
+    // non-empty file), without hashing it.
+    [[nodiscard]] static pt::Status checkShareable(const std::filesystem::path& path);
     // Whether `source` (a magnet link, else the path of a .torrent file) would be added: the
     // same parsing as addMagnet / addTorrentFile, without a session, so that a command can
     // refuse a bad source before it unlocks a wallet or starts a chain.

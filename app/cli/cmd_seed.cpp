@@ -43,6 +43,10 @@ int runSeed(const SeedArgs& a)
         printError("--price", price.error());
         return exit_usage;
     }
+    if (auto shareable = checkSeedPath(a.path); !shareable) {
+        printError("cannot seed " + a.path, shareable.error());
+        return exit_usage;
+    }
     auto node = openNode(a.node);
     if (!node) return exit_failure;
     std::mutex out;

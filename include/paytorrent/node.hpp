@@ -167,6 +167,8 @@ struct MagnetTerms {
 // readable .torrent file, checked without a node: a command refuses a bad source before it
 // asks for the wallet's password or starts a chain.
 [[nodiscard]] pt::Status checkDownloadSource(const std::string& source);
+// Whether Node::seed would find something to share at `path`, checked without a node.
+[[nodiscard]] pt::Status checkSeedPath(const std::filesystem::path& path);
 
 class Node {
 public:

@@ -35,6 +35,25 @@ std::optional<nlohmann::json> findEvent(const std::string& output, const std::st
     return std::nullopt;
 }
 
+// PAYTORRENT_PASSWORD unset for the scope (other tests of this binary set it).
+class WithoutPassword {
+public:
+    WithoutPassword()
+    {
+        if (const char* p = std::getenv("PAYTORRENT_PASSWORD")) saved_ = p;
+        ::unsetenv("PAYTORRENT_PASSWORD");
+    }
+    ~WithoutPassword()
+    {
+        if (saved_) ::setenv("PAYTORRENT_PASSWORD", saved_->c_str(), 1);
+    }
+    WithoutPassword(const WithoutPassword&) = delete;
+    WithoutPassword& operator=(const WithoutPassword&) = delete;
+
+private:
+    std::optional<std::string> saved_;
+};
+
 } // namespace
 
 TEST(CliSeedGet, PaidDownloadBetweenTwoProcessesPrintsTheSummaryAndClosesOnChain)
@@ -106,9 +125,7 @@ TEST(CliSeedGet, GetRefusesAPriceAboveTheMaximumWithExitCode2)
 TEST(CliSeedGet, GetRefusesABadSourceBeforeTouchingTheWallet)
 {
     TempDir dir;
-    const char* saved = std::getenv("PAYTORRENT_PASSWORD");
-    const std::optional<std::string> password = saved ? std::optional<std::string>(saved) : std::nullopt;
-    ::unsetenv("PAYTORRENT_PASSWORD");
+    WithoutPassword noPassword;
     const std::string notBencoded = (dir / "not.torrent").string();
     std::ofstream(notBencoded) << "this is not a torrent";
     const std::pair<std::string, std::string> cases[] = {
@@ -128,7 +145,29 @@ TEST(CliSeedGet, GetRefusesABadSourceBeforeTouchingTheWallet)
     }
     EXPECT_FALSE(std::filesystem::exists(dir / "n")) << "no data directory, so no wallet, was created";
     EXPECT_FALSE(std::filesystem::exists(dir / "out"));
-    if (password) ::setenv("PAYTORRENT_PASSWORD", password->c_str(), 1);
+}
+
+// The same for seed: a path with nothing to share is refused before the wallet is opened.
+TEST(CliSeedGet, SeedRefusesAPathWithNothingToShareBeforeTouchingTheWallet)
+{
+    TempDir dir;
+    WithoutPassword noPassword;
+    std::ofstream(dir / "empty.bin").close();
+    std::filesystem::create_directories(dir / "empty-folder");
+    const std::pair<std::string, std::string> cases[] = {
+        {(dir / "missing.bin").string(), "no such file or folder"},
+        {(dir / "empty.bin").string(), "nothing to share"},
+        {(dir / "empty-folder").string(), "nothing to share"},
+    };
+    for (const auto& [path, reason] : cases) {
+        auto r = runProcess({cli(), "seed", path, "--price", "100", "--data-dir", (dir / "n").string()}, {},
+                            std::chrono::seconds(30));
+        EXPECT_EQ(r.exitCode, 2) << path << ": " << r.err;
+        EXPECT_NE(r.err.find("cannot seed " + path), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find(reason), std::string::npos) << path << ": " << r.err;
+        EXPECT_EQ(r.err.find("password"), std::string::npos) << path << ": " << r.err;
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir / "n")) << "no data directory, so no wallet, was created";
 }
 
 TEST(CliSeedGet, BadAmountsAreUsageErrors)

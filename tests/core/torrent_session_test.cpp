@@ -45,6 +45,12 @@ TEST(TorrentSession, CreateRefusesMissingAndEmptyPaths)
     EXPECT_EQ(TorrentSession::createTorrent(dir / "nope", {}).error().code, TorrentError::create_failed);
     std::ofstream(dir / "empty").close();
     EXPECT_FALSE(TorrentSession::createTorrent(dir / "empty", {}));
+    // checkShareable refuses the same paths, without hashing anything, and accepts a file.
+    EXPECT_EQ(TorrentSession::checkShareable(dir / "nope").error().code, TorrentError::create_failed);
+    EXPECT_EQ(TorrentSession::checkShareable(dir / "empty").error().code, TorrentError::create_failed);
+    std::ofstream(dir / "one") << "x";
+    EXPECT_TRUE(TorrentSession::checkShareable(dir / "one"));
+    EXPECT_TRUE(TorrentSession::createTorrent(dir / "one", {}));
 }
 
 TEST(TorrentSession, AddRefusesBadMagnetAndTorrent)
