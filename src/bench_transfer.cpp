@@ -905,9 +905,10 @@ Result<std::uint64_t> parseByteSize(const std::string& text)
 {
     // A size is a handful of characters; refuse anything long before looking at it.
     constexpr std::size_t max_size_text = 32;
+    // Not benchError: seed and get parse their sizes with this too.
     auto bad = [&] {
-        return benchError(TransferBenchError::bad_option,
-                          "not a size: '" + text.substr(0, max_size_text) + "' (examples: 1GiB, 256MiB, 16KiB, 1048576)");
+        return pt::makeError(TransferBenchError::bad_option,
+                             "not a size: '" + text.substr(0, max_size_text) + "' (examples: 1GiB, 256MiB, 16KiB, 1048576)");
     };
     if (text.empty() || text.size() > max_size_text) return bad();
     std::size_t i = 0;

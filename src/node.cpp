@@ -141,6 +141,15 @@ Status checkDownloadSource(const std::string& source)
 
 Status checkSeedPath(const std::filesystem::path& path) { return core::TorrentSession::checkShareable(path); }
 
+Status checkPaymentSizes(std::uint64_t paymentIncrement, std::uint64_t creditWindow)
+{
+    if (paymentIncrement < ext::min_payment_increment || creditWindow < paymentIncrement ||
+        creditWindow > ext::max_credit_window)
+        return makeError(NodeError::bad_option, "the payment increment must be at least 16 KiB and at most the credit "
+                                                "window, and the window at most 1 GiB");
+    return {};
+}
+
 struct Node::Impl {
     NodeOptions options;
     std::optional<PrivateKey> key;
@@ -285,8 +294,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
     // PAYTORRENT_LOG=debug|info|warn: the log level (stderr). Secrets are never logged.
     if (const char* level = std::getenv("PAYTORRENT_LOG"); level && *level)
         spdlog::set_level(spdlog::level::from_str(level));
-    if (options.paymentIncrement < 16 * 1024 || options.creditWindow < options.paymentIncrement)
-        return makeError(NodeError::bad_option, "the payment increment must be at least 16 KiB and at most the credit window");
+    if (auto sizes = checkPaymentSizes(options.paymentIncrement, options.creditWindow); !sizes) return sizes.error();
     if (options.watchtowerInterval.count() <= 0)
         return makeError(NodeError::bad_option, "the watchtower interval must be positive");
     for (const auto& n : options.dhtBootstrap) {

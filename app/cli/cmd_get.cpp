@@ -48,6 +48,7 @@ int runGet(const GetArgs& a)
         printError("--budget", budget.error());
         return exit_usage;
     }
+    if (!checkPaymentFlags(a.node)) return exit_usage;
     if (auto source = checkDownloadSource(a.source); !source) {
         printError("cannot download", source.error());
         return exit_usage;
@@ -126,6 +127,7 @@ const CommandRegistration get_command{"get", [](CLI::App& app, int& exitCode) {
     cmd->add_option("--timeout", args->timeoutSeconds, "Give up after this many seconds");
     cmd->add_option("--close-timeout", args->closeTimeoutSeconds, "Seconds to wait for channels to close");
     addNodeFlags(*cmd, args->node);
+    addPaymentFlags(*cmd, args->node);
     cmd->callback([args, &exitCode] { exitCode = runGet(*args); });
 }};
 

@@ -43,6 +43,7 @@ int runSeed(const SeedArgs& a)
         printError("--price", price.error());
         return exit_usage;
     }
+    if (!checkPaymentFlags(a.node)) return exit_usage;
     if (auto shareable = checkSeedPath(a.path); !shareable) {
         printError("cannot seed " + a.path, shareable.error());
         return exit_usage;
@@ -105,6 +106,7 @@ const CommandRegistration seed_command{"seed", [](CLI::App& app, int& exitCode) 
                     "IP[:PORT] to put in the magnet link as a direct peer (x.pe), normally this seeder's own "
                     "reachable address; PORT defaults to the listen port (repeatable)");
     addNodeFlags(*cmd, args->node);
+    addPaymentFlags(*cmd, args->node);
     cmd->callback([args, &exitCode] { exitCode = runSeed(*args); });
 }};
 

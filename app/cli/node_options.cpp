@@ -1,5 +1,7 @@
 #include "node_options.hpp"
 
+#include "paytorrent/transfer_bench.hpp"
+
 #include <filesystem>
 #include <iostream>
 
@@ -17,6 +19,46 @@ void addNodeFlags(CLI::App& cmd, NodeFlags& flags)
                    "HOST:PORT of a DHT node to join instead of the public ones (repeatable; a closed network: turns the DHT on)");
     cmd.add_option("--challenge-duration", flags.challengeDuration, "Challenge window of new channels, in seconds");
     cmd.add_flag("--json", flags.json, "Machine-readable JSON output");
+}
+
+void addPaymentFlags(CLI::App& cmd, NodeFlags& flags)
+{
+    cmd.add_option("--increment", flags.paymentIncrement,
+                   "Bytes' worth per payment: as a buyer what each payment adds, as a seller with --window the "
+                   "request queue it allows (default 256KiB)");
+    cmd.add_option("--window", flags.creditWindow,
+                   "Credit window: as a buyer how far it pays ahead of what has arrived, its exposure to one seller; "
+                   "larger is faster on a fast link (default 1MiB)");
+}
+
+namespace {
+
+// The node's defaults where a flag is not given.
+pt::Result<std::pair<std::uint64_t, std::uint64_t>> paymentSizes(const NodeFlags& flags)
+{
+    std::uint64_t increment = NodeOptions{}.paymentIncrement;
+    std::uint64_t window = NodeOptions{}.creditWindow;
+    if (!flags.paymentIncrement.empty()) {
+        auto v = parseByteSize(flags.paymentIncrement);
+        if (!v) return pt::makeError(NodeError::bad_option, "--increment: " + v.error().message);
+        increment = *v;
+    }
+    if (!flags.creditWindow.empty()) {
+        auto v = parseByteSize(flags.creditWindow);
+        if (!v) return pt::makeError(NodeError::bad_option, "--window: " + v.error().message);
+        window = *v;
+    }
+    if (auto ok = checkPaymentSizes(increment, window); !ok) return ok.error();
+    return std::pair{increment, window};
+}
+
+} // namespace
+
+bool checkPaymentFlags(const NodeFlags& flags)
+{
+    auto sizes = paymentSizes(flags);
+    if (!sizes) printError("bad payment sizes", sizes.error());
+    return sizes.ok();
 }
 
 std::optional<NodeOptions> toNodeOptions(const NodeFlags& flags, bool confirmNewPassword)
@@ -38,6 +80,13 @@ std::optional<NodeOptions> toNodeOptions(const NodeFlags& flags, bool confirmNew
     o.dhtBootstrap = flags.dhtBootstrap;
     if (!flags.dhtBootstrap.empty()) o.dht = true;
     o.challengeDuration = flags.challengeDuration;
+    auto sizes = paymentSizes(flags);
+    if (!sizes) {
+        printError("bad payment sizes", sizes.error());
+        return std::nullopt;
+    }
+    o.paymentIncrement = sizes->first;
+    o.creditWindow = sizes->second;
     return o;
 }
 

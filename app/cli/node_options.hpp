@@ -24,10 +24,17 @@ struct NodeFlags {
     std::vector<std::string> dhtBootstrap; // given: the DHT is on (even with --local)
     bool json = false;
     std::uint64_t challengeDuration = 3600;
+    std::string paymentIncrement; // --increment of seed and get; empty: the node's default
+    std::string creditWindow;     // --window of seed and get; empty: the node's default
 };
 
 // Adds the node options to `cmd`, writing into `flags`.
 void addNodeFlags(CLI::App& cmd, NodeFlags& flags);
+// --increment and --window, for the commands that trade (seed, get).
+void addPaymentFlags(CLI::App& cmd, NodeFlags& flags);
+// Checks --increment and --window (sizes such as 256KiB, within what Node::open accepts);
+// on a bad value prints one line on stderr and returns false: a usage error.
+[[nodiscard]] bool checkPaymentFlags(const NodeFlags& flags);
 // Builds NodeOptions (reading the password as data_dir.hpp says). On failure prints one
 // line on stderr and returns nullopt.
 [[nodiscard]] std::optional<NodeOptions> toNodeOptions(const NodeFlags& flags, bool confirmNewPassword = true);

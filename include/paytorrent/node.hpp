@@ -169,6 +169,9 @@ struct MagnetTerms {
 [[nodiscard]] pt::Status checkDownloadSource(const std::string& source);
 // Whether Node::seed would find something to share at `path`, checked without a node.
 [[nodiscard]] pt::Status checkSeedPath(const std::filesystem::path& path);
+// Whether Node::open accepts this payment increment and credit window (NodeOptions):
+// 16 KiB <= increment <= window <= 1 GiB.
+[[nodiscard]] pt::Status checkPaymentSizes(std::uint64_t paymentIncrement, std::uint64_t creditWindow);
 
 class Node {
 public:

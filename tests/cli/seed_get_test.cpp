@@ -54,16 +54,26 @@ private:
     std::optional<std::string> saved_;
 };
 
-} // namespace
+// What a paid download between a `seed` process and a `get` process left behind.
+struct PaidDownload {
+    std::size_t size = 0;
+    uint512_t price;
+    std::string peer;
+    nlohmann::json summary;          // get's JSON summary
+    std::vector<uint512_t> earnings; // the seeder's "payment" events: its running total each
+    bool identical = false;          // the downloaded file equals the seeded one
+};
 
-TEST(CliSeedGet, PaidDownloadBetweenTwoProcessesPrintsTheSummaryAndClosesOnChain)
+// Seeds a 3 MiB file at 2 x 10^12 wei per MiB and downloads it with `get` (plus `getArgs`).
+void paidDownload(const std::vector<std::string>& getArgs, PaidDownload& out)
 {
     TempDir dir;
     ::setenv("PAYTORRENT_PASSWORD", "cli test password", 1);
     std::filesystem::create_directories(dir / "share");
-    const std::size_t size = 3 * (1 << 20) + 777;
-    const std::string data = writeRandomFile(dir / "share" / "song.bin", size, 11);
+    out.size = 3 * (1 << 20) + 777;
+    const std::string data = writeRandomFile(dir / "share" / "song.bin", out.size, 11);
     const std::string price = "2000000000000"; // wei per MiB
+    out.price = uint512_t(price);
 
     ChildProcess seeder({cli(), "seed", (dir / "share" / "song.bin").string(), "--price", price, "--data-dir",
                          (dir / "seeder").string(), "--listen", "127.0.0.1:0", "--local", "--challenge-duration", "60",
@@ -75,37 +85,67 @@ TEST(CliSeedGet, PaidDownloadBetweenTwoProcessesPrintsTheSummaryAndClosesOnChain
     const std::string magnet = (*seeding)["magnet"];
     EXPECT_NE(magnet.find("x.pt.price=" + price), std::string::npos);
 
-    const std::string peer = "127.0.0.1:" + std::to_string((*seeding)["port"].get<int>());
-    auto got = runProcess({cli(), "get", magnet, "--out", (dir / "out").string(), "--max-price", price, "--budget",
-                           "1000000000000000000", "--peer", peer, "--data-dir", (dir / "leecher").string(), "--listen",
-                           "127.0.0.1:0", "--local", "--challenge-duration", "60", "--chain-rpc",
-                           (*seeding)["chain"]["rpc"], "--adjudicator", (*seeding)["chain"]["adjudicator"], "--json",
-                           "--timeout", "60"},
-                          {}, std::chrono::seconds(120));
+    out.peer = "127.0.0.1:" + std::to_string((*seeding)["port"].get<int>());
+    std::vector<std::string> args{cli(), "get", magnet, "--out", (dir / "out").string(), "--max-price", price, "--budget",
+                                  "1000000000000000000", "--peer", out.peer, "--data-dir", (dir / "leecher").string(),
+                                  "--listen", "127.0.0.1:0", "--local", "--challenge-duration", "60", "--chain-rpc",
+                                  (*seeding)["chain"]["rpc"], "--adjudicator", (*seeding)["chain"]["adjudicator"],
+                                  "--json", "--timeout", "60"};
+    args.insert(args.end(), getArgs.begin(), getArgs.end());
+    auto got = runProcess(args, {}, std::chrono::seconds(120));
     ASSERT_EQ(got.exitCode, 0) << got.err << got.out;
-    auto summary = nlohmann::json::parse(got.out);
-    EXPECT_EQ(summary["bytes"].get<std::int64_t>(), static_cast<std::int64_t>(size));
-    ASSERT_EQ(summary["channels"].size(), 1u);
-    EXPECT_EQ(summary["channels"][0]["status"], "closed");
-    EXPECT_EQ(summary["channels"][0]["peer"], peer);
-    const uint512_t paid(summary["paid_wei"].get<std::string>());
-    const uint512_t p(price);
-    const uint512_t exact = (uint512_t(size) * p + (1 << 20) - 1) >> 20;
-    EXPECT_GE(paid, exact);
-    EXPECT_LE(paid, exact + p); // plus at most the 1 MiB credit window
-    EXPECT_EQ(readFile(dir / "out" / "song.bin"), data);
+    out.summary = nlohmann::json::parse(got.out);
+    out.identical = readFile(dir / "out" / "song.bin") == data;
 
-    // The seeder reported the payments it earned, summing to what the downloader paid.
     ASSERT_TRUE(seeder.waitForOutput("\"event\":\"payment\"", std::chrono::seconds(5)));
-    uint512_t last = 0;
     std::istringstream lines(seeder.output());
     std::string line;
     while (std::getline(lines, line)) {
         auto j = nlohmann::json::parse(line, nullptr, false);
         if (!j.is_discarded() && j.is_object() && j.value("event", "") == "payment")
-            last = uint512_t(j["total_wei"].get<std::string>());
+            out.earnings.emplace_back(j["total_wei"].get<std::string>());
     }
-    EXPECT_EQ(last, paid);
+}
+
+} // namespace
+
+TEST(CliSeedGet, PaidDownloadBetweenTwoProcessesPrintsTheSummaryAndClosesOnChain)
+{
+    PaidDownload d;
+    ASSERT_NO_FATAL_FAILURE(paidDownload({}, d));
+    EXPECT_EQ(d.summary["bytes"].get<std::int64_t>(), static_cast<std::int64_t>(d.size));
+    ASSERT_EQ(d.summary["channels"].size(), 1u);
+    EXPECT_EQ(d.summary["channels"][0]["status"], "closed");
+    EXPECT_EQ(d.summary["channels"][0]["peer"], d.peer);
+    const uint512_t paid(d.summary["paid_wei"].get<std::string>());
+    const uint512_t exact = (uint512_t(d.size) * d.price + (1 << 20) - 1) >> 20;
+    EXPECT_GE(paid, exact);
+    EXPECT_LE(paid, exact + d.price); // plus at most the 1 MiB credit window
+    EXPECT_TRUE(d.identical);
+    // The seeder reported the payments it earned, summing to what the downloader paid.
+    ASSERT_FALSE(d.earnings.empty());
+    EXPECT_EQ(d.earnings.back(), paid);
+}
+
+// --increment and --window set how the buyer pays: 64 KiB at a time within 128 KiB (a
+// top-up after a pause at most a whole window), where the defaults pay 256 KiB at a time
+// within 1 MiB; the overpayment bound is then 128 KiB's worth instead of 1 MiB's.
+TEST(CliSeedGet, GetPaysInTheIncrementAndWithinTheWindowItIsGiven)
+{
+    PaidDownload d;
+    ASSERT_NO_FATAL_FAILURE(paidDownload({"--increment", "64KiB", "--window", "128KiB"}, d));
+    EXPECT_EQ(d.summary["bytes"].get<std::int64_t>(), static_cast<std::int64_t>(d.size));
+    EXPECT_TRUE(d.identical);
+    const uint512_t paid(d.summary["paid_wei"].get<std::string>());
+    const uint512_t exact = (uint512_t(d.size) * d.price + (1 << 20) - 1) >> 20;
+    EXPECT_GE(paid, exact);
+    EXPECT_LE(paid, exact + d.price / 8) << "at most the 128 KiB window's worth beyond the file";
+    // 3 MiB in payments of at most 128 KiB: at least 25 (the defaults make 13).
+    EXPECT_GE(d.earnings.size(), 25u);
+    ASSERT_FALSE(d.earnings.empty());
+    EXPECT_EQ(d.earnings.back(), paid);
+    for (std::size_t i = 1; i < d.earnings.size(); ++i)
+        EXPECT_LE(d.earnings[i] - d.earnings[i - 1], d.price / 8) << "payment " << i << " is more than 128 KiB's worth";
 }
 
 TEST(CliSeedGet, GetRefusesAPriceAboveTheMaximumWithExitCode2)
@@ -176,6 +216,28 @@ TEST(CliSeedGet, BadAmountsAreUsageErrors)
     auto r = runProcess({cli(), "get", "magnet:?xt=urn:btih:00", "--max-price", "1.5", "--data-dir", (dir / "n").string()});
     EXPECT_EQ(r.exitCode, 2);
     EXPECT_NE(r.err.find("--max-price"), std::string::npos) << r.err;
+
+    // Payment sizes: not a size, an increment below one block, a window below the increment
+    // or above 1 GiB; for get and seed alike, before any wallet is opened.
+    WithoutPassword noPassword;
+    const std::vector<std::vector<std::string>> sizes = {
+        {"--window", "lots"}, {"--increment", "8KiB"}, {"--increment", "2MiB"}, {"--window", "2GiB"}};
+    for (const auto& flags : sizes) {
+        for (const std::string command : {"get", "seed"}) {
+            std::vector<std::string> args{cli(), command};
+            if (command == "get")
+                args.insert(args.end(), {"magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567", "--out",
+                                         (dir / "out").string(), "--max-price", "1", "--budget", "1"});
+            else
+                args.insert(args.end(), {(dir / "missing").string(), "--price", "1"});
+            args.insert(args.end(), {"--data-dir", (dir / "n").string()});
+            args.insert(args.end(), flags.begin(), flags.end());
+            auto bad = runProcess(args);
+            EXPECT_EQ(bad.exitCode, 2) << command << " " << flags[0] << " " << flags[1] << ": " << bad.err;
+            EXPECT_NE(bad.err.find("bad payment sizes"), std::string::npos) << bad.err;
+        }
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir / "n"));
 }
 
 TEST(CliDemo, TradesAFileAndSettlesOnChain)
