@@ -14,6 +14,7 @@ PeerCountersSnapshot PeerCounters::snapshot() const noexcept
     s.payloadReceived = payloadReceived.load(std::memory_order_relaxed);
     s.bytesRequested = bytesRequested.load(std::memory_order_relaxed);
     s.bytesRejected = bytesRejected.load(std::memory_order_relaxed);
+    s.bytesUnrequested = bytesUnrequested.load(std::memory_order_relaxed);
     s.paymentAnswer = paymentAnswer.summary();
     return s;
 }

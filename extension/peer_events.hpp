@@ -38,6 +38,7 @@ struct PeerCountersSnapshot {
     std::uint64_t payloadReceived = 0; // payload bytes of complete blocks received
     std::uint64_t bytesRequested = 0;  // bytes we requested
     std::uint64_t bytesRejected = 0;   // bytes of our requests the peer rejected
+    std::uint64_t bytesUnrequested = 0; // payload bytes of blocks we never asked this peer for
     // From sending a payment to receiving its countersignature (we buy).
     LatencySummary paymentAnswer;
 };
@@ -54,6 +55,7 @@ struct PeerCounters {
     std::atomic<std::uint64_t> payloadReceived{0};
     std::atomic<std::uint64_t> bytesRequested{0};
     std::atomic<std::uint64_t> bytesRejected{0};
+    std::atomic<std::uint64_t> bytesUnrequested{0};
     // We buy: each payment the trigger sent, from its send to its countersignature, both on
     // the network thread (so no thread hop of either side's engine is left out).
     LatencyHistogram paymentAnswer;

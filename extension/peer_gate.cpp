@@ -58,6 +58,11 @@ std::uint64_t blockLength(const lt::peer_request& r)
     return r.length > 0 ? static_cast<std::uint64_t>(r.length) : 0;
 }
 
+std::tuple<int, int, int> keyOf(const lt::peer_request& r)
+{
+    return {static_cast<int>(r.piece), r.start, r.length};
+}
+
 void putUint32(Bytes& out, std::uint32_t v)
 {
     out.push_back(static_cast<std::uint8_t>(v >> 24));
@@ -264,7 +269,7 @@ bool PeerGate::on_request(lt::peer_request const& request)
     if (closing_) return true;               // closing: serve nothing, answer nothing
     if (request.length <= 0) return false;   // invalid: libtorrent rejects it, serving nothing
     if (account_.tryCharge(blockLength(request))) {
-        chargedRequests_.insert({static_cast<int>(request.piece), request.start, request.length});
+        chargedRequests_.insert(keyOf(request));
         publishCredit();
         return false;
     }
@@ -360,7 +365,7 @@ void PeerGate::sent_reject_request(lt::peer_request const& request)
 {
     counters_->rejectsSent.fetch_add(1, std::memory_order_relaxed);
     if (!selling()) return;
-    auto it = chargedRequests_.find({static_cast<int>(request.piece), request.start, request.length});
+    auto it = chargedRequests_.find(keyOf(request));
     if (it == chargedRequests_.end()) return;
     chargedRequests_.erase(it);
     account_.refund(blockLength(request));
@@ -390,7 +395,7 @@ void PeerGate::restartIfCredit()
 
 void PeerGate::sent_piece(lt::peer_request const& request)
 {
-    auto it = chargedRequests_.find({static_cast<int>(request.piece), request.start, request.length});
+    auto it = chargedRequests_.find(keyOf(request));
     if (it != chargedRequests_.end()) chargedRequests_.erase(it);
     refuseHeldOnceDrained();
 }
@@ -423,17 +428,25 @@ void PeerGate::sent_payload(int bytes)
 
 void PeerGate::sent_request(lt::peer_request const& request)
 {
+    requested_.insert(keyOf(request));
     counters_->bytesRequested.fetch_add(blockLength(request), std::memory_order_relaxed);
 }
 
 bool PeerGate::on_reject(lt::peer_request const& request)
 {
+    requested_.erase(keyOf(request));
     counters_->bytesRejected.fetch_add(blockLength(request), std::memory_order_relaxed);
     return false;
 }
 
 bool PeerGate::on_piece(lt::peer_request const& piece, lt::span<char const>)
 {
+    if (requested_.erase(keyOf(piece)) == 0) {
+        // Not asked for (or already had): libtorrent counts it as waste; we neither count
+        // it as received nor let a payment fall due on it.
+        counters_->bytesUnrequested.fetch_add(blockLength(piece), std::memory_order_relaxed);
+        return false;
+    }
     const std::uint64_t received =
         counters_->payloadReceived.fetch_add(blockLength(piece), std::memory_order_relaxed) + blockLength(piece);
     const bool remoteSells = remoteTerms_ && remoteTerms_->pricePerMiB.has_value();

@@ -94,6 +94,12 @@ private:
     // can cover them: the charged ones all sent and every payment answered (then refused:
     // choke and reject). docs/protocol.md, section 4.
     std::vector<libtorrent::peer_request> held_;
+    // We buy: the blocks we asked this peer for and have not yet had (or had rejected). Only
+    // these count as received, so a seller cannot make payments fall due by sending blocks
+    // nobody asked for (libtorrent passes them to on_piece before it finds them unwanted).
+    // A cancelled request stays: the seller may have sent the block already. At most one
+    // entry per block of the torrent.
+    std::set<RequestKey> requested_;
     // PAYMENT and FINAL messages passed to the engine and not yet answered (grant()).
     std::uint64_t unansweredPayments_ = 0;
     std::optional<Terms> remoteTerms_;

@@ -691,8 +691,8 @@ std::string requestFrame(int piece, int block)
 constexpr int raw_peer_message_id = 3;
 
 // The raw peer's BitTorrent handshake (with the BEP 10 and BEP 6 bits) and extension
-// handshake, as a buyer (terms without a price), until the seller's engine sees it join.
-void joinAsBuyer(RawPeer& peer, Node& seller, const lt::sha1_hash& v1, std::chrono::steady_clock::time_point deadline)
+// handshake with `terms` (a price in them: the raw peer sells).
+void handshake(RawPeer& peer, const lt::sha1_hash& v1, const Terms& terms, std::chrono::steady_clock::time_point deadline)
 {
     std::string reserved(8, '\0');
     reserved[5] = 0x10;
@@ -702,12 +702,19 @@ void joinAsBuyer(RawPeer& peer, Node& seller, const lt::sha1_hash& v1, std::chro
     ASSERT_TRUE(peer.read(68, deadline));
     lt::entry handshake;
     handshake["m"]["pt_paid"] = raw_peer_message_id;
-    const Bytes terms = *encodeTerms(nodeTerms(0xee));
+    const Bytes encodedTerms = *encodeTerms(terms);
     lt::error_code ec;
-    handshake["pt_terms"] = lt::bdecode({reinterpret_cast<const char*>(terms.data()), static_cast<long>(terms.size())}, ec);
+    handshake["pt_terms"] =
+        lt::bdecode({reinterpret_cast<const char*>(encodedTerms.data()), static_cast<long>(encodedTerms.size())}, ec);
     std::string encoded;
     lt::bencode(std::back_inserter(encoded), handshake);
     peer.send(frame(20, std::string(1, '\0') + encoded));
+}
+
+// As a buyer (terms without a price), until the seller's engine sees it join.
+void joinAsBuyer(RawPeer& peer, Node& seller, const lt::sha1_hash& v1, std::chrono::steady_clock::time_point deadline)
+{
+    ASSERT_NO_FATAL_FAILURE(handshake(peer, v1, nodeTerms(0xee), deadline));
     ASSERT_TRUE(waitFor([&] { return seller.engine->joined() == 1; }, 5s));
 }
 
@@ -782,6 +789,77 @@ TEST_F(PaidStreamingLoopback, HeldRequestsGetNoStopWhileAPaymentAwaitsItsAnswer)
     const auto counters = seller.engine->counters();
     ASSERT_EQ(counters.size(), 1u);
     EXPECT_EQ(counters[0]->requestsHeld.load(), reqq);
+}
+
+// A seller cannot make a buyer pay by sending blocks it was not asked for: libtorrent hands
+// them to the plugin before it finds them unwanted, and they used to count as received, so
+// the payments armed for them fell due. Only the blocks the buyer requested count; here the
+// raw peer, a seller, first sends twenty blocks of the file unasked (libtorrent even keeps
+// them), then unchokes and answers one of the buyer's requests.
+TEST_F(PaidStreamingLoopback, UnrequestedBlocksAreNotCountedAsReceived)
+{
+    Node buyer(true, false, {.payAhead = true}, 0xbc);
+    buyer.extension->setTorrent(key_, std::nullopt);
+    lt::add_torrent_params params;
+    params.ti = std::make_shared<lt::torrent_info>(*info_);
+    params.save_path = leechDir().string();
+    params.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed); // takes incoming peers at once
+    lt::torrent_handle leech = buyer.session->add_torrent(std::move(params));
+    ASSERT_TRUE(waitFor([&] { return leech.status().state == lt::torrent_status::downloading; }, 10s));
+
+    RawPeer peer(buyer.port());
+    ASSERT_TRUE(peer.connected());
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    Terms selling = nodeTerms(0xee);
+    selling.pricePerMiB = Wei(std::uint64_t{1000});
+    ASSERT_NO_FATAL_FAILURE(handshake(peer, info_->info_hashes().v1, selling, deadline));
+    ASSERT_TRUE(waitFor([&] { return buyer.engine->joined() == 1; }, 5s));
+    constexpr std::uint8_t unchoke = 1, request = 6, piece = 7, haveAll = 0x0e;
+    peer.send(frame(haveAll, ""));
+    // The buyer pays its window ahead as it joins (four payments of an increment).
+    const int windowPayments = static_cast<int>(kWindow / kIncrement);
+    ASSERT_TRUE(waitFor([&] { return buyer.engine->paymentsSent_.load() == windowPayments; }, 5s));
+
+    std::ifstream in(seedDir() / "payload.bin", std::ios::binary);
+    const std::string file((std::istreambuf_iterator<char>(in)), {});
+    // The PIECE message for `length` bytes at `offset` in piece `index`, with the file's data.
+    const auto pieceFrame = [&](std::uint32_t index, std::uint32_t offset, std::uint32_t length) {
+        return frame(piece, uint32Bytes(index) + uint32Bytes(offset) +
+                                file.substr(std::size_t{index} * kPieceBytes + offset, length));
+    };
+    constexpr std::uint32_t block = 16 * 1024;
+    constexpr int unasked = 20;
+    for (int i = 0; i < unasked; ++i) {
+        const auto index = static_cast<std::uint32_t>(i) / (kPieceBytes / block);
+        peer.send(pieceFrame(index, static_cast<std::uint32_t>(i) % (kPieceBytes / block) * block, block));
+    }
+    const auto counters = buyer.engine->counters();
+    ASSERT_EQ(counters.size(), 1u);
+    ASSERT_TRUE(waitFor([&] { return counters[0]->bytesUnrequested.load() == std::uint64_t{unasked} * block; }, 5s))
+        << counters[0]->bytesUnrequested.load() << " bytes seen as unrequested";
+    std::this_thread::sleep_for(300ms); // time for any payment they would have made due
+    EXPECT_EQ(counters[0]->payloadReceived.load(), 0u);
+    EXPECT_EQ(buyer.engine->paymentsSent_.load(), windowPayments);
+
+    // A block it asked for counts.
+    peer.send(frame(unchoke, ""));
+    const auto uint32At = [](const std::string& m, std::size_t at) {
+        const auto* p = reinterpret_cast<const unsigned char*>(m.data() + at);
+        return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+    };
+    std::optional<std::string> asked;
+    while (auto m = peer.readMessage(deadline)) {
+        if (m->size() == 13 && static_cast<std::uint8_t>((*m)[0]) == request) {
+            asked = *m;
+            break;
+        }
+    }
+    ASSERT_TRUE(asked) << "the buyer never asked for a block";
+    const std::uint32_t length = uint32At(*asked, 9);
+    peer.send(pieceFrame(uint32At(*asked, 1), uint32At(*asked, 5), length));
+    EXPECT_TRUE(waitFor([&] { return counters[0]->payloadReceived.load() == length; }, 5s))
+        << counters[0]->payloadReceived.load() << " bytes counted as received";
+    EXPECT_EQ(counters[0]->bytesUnrequested.load(), std::uint64_t{unasked} * block);
 }
 
 struct HostileCase {
