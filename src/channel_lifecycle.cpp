@@ -43,10 +43,6 @@ public:
     }
 };
 
-// The payer keeps its own proposal (signed by itself only) as the latest stored state until
-// the countersignature arrives, and proposes one state at a time, so the latest state signed
-// by both is at most one turn back. A longer unsigned tail means a damaged store.
-constexpr int max_unsigned_tail = 8;
 // Scan steps (of maxBlocksPerScan blocks each) in one poll: a node far behind catches up over
 // several polls rather than blocking challenge() and withdraw() for long.
 constexpr int max_scan_steps_per_poll = 20;
@@ -73,22 +69,15 @@ bool doublySigned(const nitro::SignedState& s)
     return true;
 }
 
-// The highest-turn stored state that both participants signed.
+// The highest-turn stored state that both participants signed. A payer's store may hold
+// several states after it that only the payer signed (payments signed ahead and sent, or
+// not yet discarded after a crash).
 Result<std::optional<nitro::SignedState>> latestSupported(store::Store& store, const ChannelId& id)
 {
-    auto latest = store.latestState(id);
+    auto latest = store.latestSupportedState(id);
     if (!latest) return latest.error();
-    if (!*latest) return std::optional<nitro::SignedState>{};
-    nitro::SignedState cur = std::move(**latest);
-    for (int i = 0; i < max_unsigned_tail; ++i) {
-        if (doublySigned(cur)) return std::optional<nitro::SignedState>(std::move(cur));
-        if (cur.state.turnNum == 0) break;
-        auto prev = store.stateAt(id, cur.state.turnNum - 1);
-        if (!prev) return prev.error();
-        if (!*prev) break;
-        cur = std::move(**prev);
-    }
-    return std::optional<nitro::SignedState>{};
+    if (*latest && !doublySigned(**latest)) return std::optional<nitro::SignedState>{};
+    return latest;
 }
 
 std::string shortId(const ChannelId& id) { return id.hex().substr(0, 10) + "..."; }

@@ -265,10 +265,11 @@ TEST_F(ChannelLifecycleTest, ChallengeAgainstASilentCounterpartyThenTheWatchtowe
     const Wei sellerBefore = balanceOf(other().address());
     ch.pay(milliEther(200));
     ch.pay(milliEther(120));
-    // The buyer's store also holds its last payment, never countersigned: the challenge must
-    // use the latest state signed by both (turn 2), not this one.
+    // The buyer's store also holds its last payments, never countersigned: more than the
+    // engine lets be unanswered (eight), as a crash can leave them. The challenge must use the
+    // latest state signed by both (turn 2), not one of these.
     ch.store(dataDir_.database(), store::ChannelRole::payer, store::ChannelStatus::open,
-             {ch.unansweredPayment(milliEther(50))});
+             ch.unansweredPayments(milliEther(5), 9));
 
     auto c = node.challenge(ch.id().hex());
     ASSERT_TRUE(c) << c.error().describe();

@@ -99,6 +99,18 @@ public:
     {
         return must(nitro::makePayment(*view_, amount, payer_), "payment").signedState();
     }
+    // `count` such payments of `amount` each, one after the other (a payer paying ahead).
+    [[nodiscard]] std::vector<nitro::SignedState> unansweredPayments(const Wei& amount, int count) const
+    {
+        std::vector<nitro::SignedState> out;
+        std::optional<nitro::Proposal> last;
+        for (int i = 0; i < count; ++i) {
+            last = must(last ? nitro::makePayment(*last, amount, payer_) : nitro::makePayment(*view_, amount, payer_),
+                        "payment");
+            out.push_back(last->signedState());
+        }
+        return out;
+    }
 
     [[nodiscard]] chain::SupportProof proofAt(std::uint64_t turn) const
     {

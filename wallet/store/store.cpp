@@ -183,6 +183,12 @@ constexpr const char* sql_state_hash_at = "SELECT state_hash FROM signed_states 
 constexpr const char* sql_latest_state = R"(
 SELECT turn_num, is_final, app_data, outcome, state_hash FROM signed_states
 WHERE channel_id = ?1 ORDER BY turn_num DESC LIMIT 1)";
+// Two signatures: every stored channel has two participants (putChannel refuses others).
+constexpr const char* sql_latest_supported = R"(
+SELECT turn_num, is_final, app_data, outcome, state_hash FROM signed_states s
+WHERE s.channel_id = ?1
+  AND (SELECT count(*) FROM state_signatures g WHERE g.channel_id = s.channel_id AND g.turn_num = s.turn_num) = 2
+ORDER BY turn_num DESC LIMIT 1)";
 constexpr const char* sql_state_at = R"(
 SELECT turn_num, is_final, app_data, outcome, state_hash FROM signed_states
 WHERE channel_id = ?1 AND turn_num = ?2)";
@@ -884,6 +890,13 @@ Result<std::optional<nitro::SignedState>> Store::latestState(const nitro::Channe
     return readOneState(
         *impl_, *this, id, sql_latest_state, [&](Statement& s) { s.bindBlob(1, id.view()); },
         "cannot read the latest state of channel " + shortId(id));
+}
+
+Result<std::optional<nitro::SignedState>> Store::latestSupportedState(const nitro::ChannelId& id)
+{
+    return readOneState(
+        *impl_, *this, id, sql_latest_supported, [&](Statement& s) { s.bindBlob(1, id.view()); },
+        "cannot read the latest state both participants signed in channel " + shortId(id));
 }
 
 Result<std::optional<nitro::SignedState>> Store::stateAt(const nitro::ChannelId& id, std::uint64_t turnNum)

@@ -132,6 +132,10 @@ public:
     [[nodiscard]] Result<std::uint64_t> discardUnsharedStates(const nitro::ChannelId& id, std::uint64_t fromTurn);
     // The state with the highest turn, or nullopt when the channel has none (or is unknown).
     [[nodiscard]] Result<std::optional<nitro::SignedState>> latestState(const nitro::ChannelId& id);
+    // The state with the highest turn that both participants signed (the one that can be
+    // enforced on chain), however many states signed by one only come after it; nullopt
+    // when there is none.
+    [[nodiscard]] Result<std::optional<nitro::SignedState>> latestSupportedState(const nitro::ChannelId& id);
     [[nodiscard]] Result<std::optional<nitro::SignedState>> stateAt(const nitro::ChannelId& id, std::uint64_t turnNum);
 
     // --- payments ledger ------------------------------------------------------------------
