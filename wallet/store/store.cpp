@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -573,6 +574,11 @@ struct WalSync::State {
     std::mutex mutex;
     int fd = -1; // guarded by mutex
     FileIdentity identity; // guarded by mutex: of the file fd has open
+    // guarded by mutex: the first failed fsync, kept. Linux reports a write-back error to one
+    // fsync only and may drop the pages it failed to write, so a later fsync can succeed
+    // without what was committed before it being on disk: after one failure none is
+    // trusted (the node stops granting and paying; reopening the store lets SQLite recover).
+    std::optional<Error> failure;
     std::atomic<std::uint64_t> syncs{0};
 };
 
@@ -595,6 +601,13 @@ Status WalSync::sync()
         return makeError(StoreError::io, std::string(what) + " " + st.log.string() + ": " + std::strerror(errno));
     };
     std::lock_guard lock(st.mutex);
+    if (st.failure)
+        return makeError(StoreError::io, "an earlier sync of the log failed (" + st.failure->message +
+                                             "): nothing committed since is known to be durable; reopen the store");
+    const auto syncFailed = [&st, &failed](const char* what) {
+        st.failure = failed(what);
+        return *st.failure;
+    };
     // SQLite keeps the log file while a connection has the database open; should it ever be
     // another file under the same name, the new one is opened.
     FileIdentity now;
@@ -615,12 +628,12 @@ Status WalSync::sync()
         const int fsyncErrno = errno;
         ::close(dir);
         errno = fsyncErrno;
-        if (rc != 0) return failed("cannot sync the directory of the log");
+        if (rc != 0) return syncFailed("cannot sync the directory of the log");
         st.identity = opened;
     }
     // fdatasync flushes the file, whichever descriptor wrote it: every frame SQLite has
     // written so far, and the size that reaches them.
-    if (::fdatasync(st.fd) != 0) return failed("cannot sync the log");
+    if (::fdatasync(st.fd) != 0) return syncFailed("cannot sync the log");
     st.syncs.fetch_add(1, std::memory_order_relaxed);
     return {};
 }

@@ -56,7 +56,8 @@ public:
     WalSync& operator=(const WalSync&) = delete;
 
     // io when the log cannot be opened or synced (then what was committed since the last
-    // successful sync may not survive a power loss).
+    // successful sync may not survive a power loss). After a failed fsync every later call
+    // fails too: the kernel may have dropped what it could not write.
     [[nodiscard]] Status sync();
     // Successful syncs so far.
     [[nodiscard]] std::uint64_t syncs() const noexcept;

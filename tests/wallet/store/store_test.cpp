@@ -428,6 +428,31 @@ TEST_F(StoreTest, WalSyncOfAMissingLogFails)
     EXPECT_EQ(wal.syncs(), 0u);
 }
 
+// After a failed fsync no later one is trusted: Linux reports a write-back error once and may
+// drop the pages it could not write, so a second fsync can succeed over lost commits. The
+// log is a symbolic link, first to /dev/null (whose fsync fails with EINVAL), then to a real
+// file: WalSync opens the new file, and still refuses.
+TEST_F(StoreTest, WalSyncFailsForGoodAfterAFailedFsync)
+{
+    const auto real = dir_ / "real.db-wal";
+    std::ofstream(real) << "frames";
+    const auto log = dir_ / "linked.db-wal";
+    std::filesystem::create_symlink("/dev/null", log);
+    WalSync wal(log);
+    auto first = wal.sync();
+    ASSERT_FALSE(first.ok());
+    EXPECT_NE(first.error().message.find("cannot sync the log"), std::string::npos) << first.error().message;
+
+    std::filesystem::remove(log);
+    std::filesystem::create_symlink(real, log);
+    EXPECT_TRUE(WalSync(log).sync().ok()) << "the new target syncs";
+    auto later = wal.sync();
+    ASSERT_FALSE(later.ok());
+    EXPECT_EQ(later.error().code, make_error_code(StoreError::io));
+    EXPECT_NE(later.error().message.find("an earlier sync of the log failed"), std::string::npos) << later.error().message;
+    EXPECT_EQ(wal.syncs(), 0u);
+}
+
 // A sync must not read the log's times. Since Linux 6.13, ext4, XFS, Btrfs and tmpfs stamp a
 // change with the coarse clock (one tick) unless someone has read the file's times since its
 // last change; then the next write takes a fine-grained stamp and dirties the inode, and on
