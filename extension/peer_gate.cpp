@@ -133,13 +133,25 @@ bool PeerGate::on_extension_handshake(lt::bdecode_node const& handshake)
 
     const lt::bdecode_node m = handshake.dict_find_dict("m");
     const std::int64_t id = m.type() == lt::bdecode_node::dict_t ? m.dict_find_int_value(type(), 0) : 0;
-    if (id <= 0 || id > 255) {
+    const bool speaks = id > 0 && id <= 255;
+    if (joined_ || closing_) {
+        // A later handshake may move the message id. Withdrawing the extension (BEP 10: the
+        // name missing, or id 0) in the middle of a trade would leave payments and answers
+        // with no way to travel; and detaching here would drop the peer without the engine
+        // hearing that it left. So it is a protocol violation: ERROR (on the old id) and
+        // disconnect.
+        if (speaks) remoteMessageId_ = static_cast<int>(id);
+        else if (!closing_)
+            failPeer(makeError(WireError::protocol_violation, "a later handshake withdraws the extension during a trade"),
+                     PeerErrorCode::protocol_violation);
+        return true;
+    }
+    if (!speaks) {
         // BEP 10: a missing name, or id 0, means the peer does not (or no longer) speak it.
         remoteMessageId_ = 0;
         return keep;
     }
     remoteMessageId_ = static_cast<int>(id);
-    if (joined_ || closing_) return true; // a later handshake only updates the message id
 
     const lt::bdecode_node termsNode = handshake.dict_find(lt::string_view(terms_key.data(), terms_key.size()));
     if (termsNode.type() == lt::bdecode_node::none_t) {

@@ -368,6 +368,19 @@ protected:
         return {seed, addLeech(buyer, seller.port())};
     }
 
+    // The torrent on a buying node, taking incoming peers at once; returns the node's port.
+    int addIncomingLeech(Node& node)
+    {
+        node.extension->setTorrent(key_, std::nullopt);
+        lt::add_torrent_params p;
+        p.ti = std::make_shared<lt::torrent_info>(*info_);
+        p.save_path = leechDir().string();
+        p.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed);
+        lt::torrent_handle h = node.session->add_torrent(std::move(p));
+        EXPECT_TRUE(waitFor([&] { return h.status().state == lt::torrent_status::downloading; }, 10s));
+        return node.port();
+    }
+
     lt::torrent_handle addLeech(Node& node, int seedPort)
     {
         lt::add_torrent_params p;
@@ -718,6 +731,19 @@ void joinAsBuyer(RawPeer& peer, Node& seller, const lt::sha1_hash& v1, std::chro
     ASSERT_TRUE(waitFor([&] { return seller.engine->joined() == 1; }, 5s));
 }
 
+// As a seller (terms with a price) to `buyer`, which pays its window ahead as the raw peer
+// joins: four payments of an increment.
+void joinAsSeller(RawPeer& peer, Node& buyer, const lt::sha1_hash& v1, std::chrono::steady_clock::time_point deadline)
+{
+    ASSERT_TRUE(peer.connected());
+    Terms selling = nodeTerms(0xee);
+    selling.pricePerMiB = Wei(std::uint64_t{1000});
+    ASSERT_NO_FATAL_FAILURE(handshake(peer, v1, selling, deadline));
+    ASSERT_TRUE(waitFor([&] { return buyer.engine->joined() == 1; }, 5s));
+    peer.send(frame(0x0e, "")); // BEP 6 have-all
+    ASSERT_TRUE(waitFor([&] { return buyer.engine->paymentsSent_.load() == static_cast<int>(kWindow / kIncrement); }, 5s));
+}
+
 // Our extension message, as the raw peer sends it.
 std::string extensionFrame(const Message& m)
 {
@@ -799,26 +825,11 @@ TEST_F(PaidStreamingLoopback, HeldRequestsGetNoStopWhileAPaymentAwaitsItsAnswer)
 TEST_F(PaidStreamingLoopback, UnrequestedBlocksAreNotCountedAsReceived)
 {
     Node buyer(true, false, {.payAhead = true}, 0xbc);
-    buyer.extension->setTorrent(key_, std::nullopt);
-    lt::add_torrent_params params;
-    params.ti = std::make_shared<lt::torrent_info>(*info_);
-    params.save_path = leechDir().string();
-    params.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed); // takes incoming peers at once
-    lt::torrent_handle leech = buyer.session->add_torrent(std::move(params));
-    ASSERT_TRUE(waitFor([&] { return leech.status().state == lt::torrent_status::downloading; }, 10s));
-
-    RawPeer peer(buyer.port());
-    ASSERT_TRUE(peer.connected());
+    RawPeer peer(addIncomingLeech(buyer));
     const auto deadline = std::chrono::steady_clock::now() + 20s;
-    Terms selling = nodeTerms(0xee);
-    selling.pricePerMiB = Wei(std::uint64_t{1000});
-    ASSERT_NO_FATAL_FAILURE(handshake(peer, info_->info_hashes().v1, selling, deadline));
-    ASSERT_TRUE(waitFor([&] { return buyer.engine->joined() == 1; }, 5s));
-    constexpr std::uint8_t unchoke = 1, request = 6, piece = 7, haveAll = 0x0e;
-    peer.send(frame(haveAll, ""));
-    // The buyer pays its window ahead as it joins (four payments of an increment).
+    ASSERT_NO_FATAL_FAILURE(joinAsSeller(peer, buyer, info_->info_hashes().v1, deadline));
+    constexpr std::uint8_t unchoke = 1, request = 6, piece = 7;
     const int windowPayments = static_cast<int>(kWindow / kIncrement);
-    ASSERT_TRUE(waitFor([&] { return buyer.engine->paymentsSent_.load() == windowPayments; }, 5s));
 
     std::ifstream in(seedDir() / "payload.bin", std::ios::binary);
     const std::string file((std::istreambuf_iterator<char>(in)), {});
@@ -860,6 +871,31 @@ TEST_F(PaidStreamingLoopback, UnrequestedBlocksAreNotCountedAsReceived)
     EXPECT_TRUE(waitFor([&] { return counters[0]->payloadReceived.load() == length; }, 5s))
         << counters[0]->payloadReceived.load() << " bytes counted as received";
     EXPECT_EQ(counters[0]->bytesUnrequested.load(), std::uint64_t{unasked} * block);
+}
+
+// A seller that withdraws the extension in a later BEP 10 handshake (its id 0) while trading
+// is a protocol violation: the buyer disconnects it and its engine hears that it left (the
+// plugin used to detach quietly, leaving the engine with a peer that never left).
+TEST_F(PaidStreamingLoopback, ASellerWithdrawingTheExtensionMidTradeIsDisconnected)
+{
+    Node buyer(true, false, {.payAhead = true}, 0xbd);
+    RawPeer peer(addIncomingLeech(buyer));
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    ASSERT_NO_FATAL_FAILURE(joinAsSeller(peer, buyer, info_->info_hashes().v1, deadline));
+
+    lt::entry withdrawn;
+    withdrawn["m"]["pt_paid"] = 0;
+    std::string encoded;
+    lt::bencode(std::back_inserter(encoded), withdrawn);
+    peer.send(frame(20, std::string(1, '\0') + encoded));
+
+    while (peer.readMessage(deadline)) {
+    }
+    EXPECT_TRUE(peer.eof()) << "the buyer did not disconnect";
+    EXPECT_TRUE(waitFor([&] { return buyer.engine->left_.load() == 1; }, 5s));
+    const auto errors = buyer.engine->errors();
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].code, make_error_code(WireError::protocol_violation)) << errors[0].describe();
 }
 
 struct HostileCase {
