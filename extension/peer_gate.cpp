@@ -341,6 +341,9 @@ void PeerGate::refuseHeldOnceDrained()
     state_->post([weak = weak_from_this()] {
         auto gate = weak.lock();
         if (!gate || gate->held_.empty() || gate->mayStillBeCovered()) return;
+        // Refunds (requests the buyer cancelled, rejected from libtorrent's queue) may have
+        // left credit enough for them: then the buyer asks again, and is served.
+        if (!gate->closing_ && gate->account_.available() >= blockLength(gate->held_.front())) return gate->resume();
         auto held = std::move(gate->held_);
         gate->held_.clear();
         for (const auto& r : held) gate->refuse(r);
@@ -355,6 +358,9 @@ void PeerGate::refuse(lt::peer_request const& request)
     if (connectionAlive() && !connection_.is_choked()) connection_.choke_this_peer();
     if (peerSupportsFast_) sendReject(request);
     stop(blockLength(request));
+    // The choke rejected what libtorrent still queued, and those refunds came before the
+    // STOP above marked the peer stopped: restart it if they left credit enough.
+    postRestart();
 }
 
 void PeerGate::sendReject(lt::peer_request const& request)
@@ -388,21 +394,38 @@ void PeerGate::sent_reject_request(lt::peer_request const& request)
     // requests, which gives their credit back. Once that burst of rejects is through, a
     // stopped peer with paid credit left is started again: otherwise a buyer that has
     // already paid its whole window would wait for a START that never comes.
-    if (stopped_ && !restartPosted_) {
-        restartPosted_ = true;
-        state_->post([weak = weak_from_this()] {
-            if (auto gate = weak.lock()) gate->restartIfCredit();
-        });
-    }
+    postRestart();
+}
+
+void PeerGate::postRestart()
+{
+    if (!stopped_ || restartPosted_) return;
+    restartPosted_ = true;
+    state_->post([weak = weak_from_this()] {
+        if (auto gate = weak.lock()) gate->restartIfCredit();
+    });
 }
 
 void PeerGate::restartIfCredit()
 {
     restartPosted_ = false;
     if (closing_ || !stopped_ || account_.available() < std::max(state_->node.paymentIncrement, min_payment_increment)) return;
-    stopped_ = false;
-    sendMessage(Start{account_.available()});
+    resume();
+}
+
+// There is credit: START a stopped peer, unchoke it, and answer the held requests with a
+// reject. The buyer, unchoked, asks for those blocks again at once, and now they are
+// covered (what still is not is held again).
+void PeerGate::resume()
+{
+    if (stopped_) {
+        stopped_ = false;
+        sendMessage(Start{account_.available()});
+    }
     if (connectionAlive() && connection_.is_choked()) connection_.maybe_unchoke_this_peer();
+    auto held = std::move(held_);
+    held_.clear();
+    for (const auto& r : held) sendReject(r);
 }
 
 void PeerGate::sent_piece(lt::peer_request const& request)
@@ -488,16 +511,7 @@ void PeerGate::grant(std::uint64_t bytes)
     if (bytes == 0) return refuseHeldOnceDrained(); // that answer brought nothing: it may be time
     account_.grant(bytes);
     publishCredit();
-    if (stopped_) {
-        stopped_ = false;
-        sendMessage(Start{account_.available()});
-    }
-    if (connectionAlive() && connection_.is_choked()) connection_.maybe_unchoke_this_peer();
-    // The held requests are answered with a reject: the buyer, unchoked, asks for blocks
-    // again at once, and now they are covered (what still is not is held again).
-    auto held = std::move(held_);
-    held_.clear();
-    for (const auto& r : held) sendReject(r);
+    resume();
 }
 
 void PeerGate::sendPayload(const Bytes& payload)

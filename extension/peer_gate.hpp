@@ -69,7 +69,9 @@ private:
     void sendMessage(const Message& message);
     void sendReject(libtorrent::peer_request const& request);
     void chokeIfUnpaid();
+    void postRestart();
     void restartIfCredit();
+    void resume();
     void handleMessage(Message message);
     [[nodiscard]] Status checkRole(const Message& message) const;
     void failPeer(Error error, PeerErrorCode code);

@@ -611,9 +611,12 @@ TEST_F(PaidStreamingLoopback, FreeTorrentTransfersToAStockClient)
 
 class RawPeer {
 public:
-    explicit RawPeer(int port)
+    // A receive buffer of `receiveBuffer` bytes (0: the system's), set before connecting so
+    // that the window it advertises stays that small while the test does not read.
+    explicit RawPeer(int port, int receiveBuffer = 0)
     {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (receiveBuffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_port = htons(static_cast<std::uint16_t>(port));
@@ -896,6 +899,78 @@ TEST_F(PaidStreamingLoopback, ASellerWithdrawingTheExtensionMidTradeIsDisconnect
     const auto errors = buyer.engine->errors();
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_EQ(errors[0].code, make_error_code(WireError::protocol_violation)) << errors[0].describe();
+}
+
+// A buyer that cancels requests the seller had charged and not yet sent gets that credit
+// back; a request held meanwhile (and its STOP) must then be served, not refused with a choke
+// once the last paid block is out: a buyer whose whole window is paid would wait for ever.
+// The raw buyer keeps its receive window tiny and does not read, so the seller's libtorrent
+// still queues most of the paid requests when the cancels arrive.
+TEST_F(PaidStreamingLoopback, CreditGivenBackByCancelsServesTheHeldRequests)
+{
+    Node seller(true, true, {.grants = true}, 0x5b);
+    seller.extension->setTorrent(key_, Wei(std::uint64_t{1000}));
+    addSeed(seller);
+    RawPeer peer(seller.port(), 2048);
+    ASSERT_TRUE(peer.connected());
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    ASSERT_NO_FATAL_FAILURE(joinAsBuyer(peer, seller, info_->info_hashes().v1, deadline));
+    constexpr std::uint8_t choke = 0, unchoke = 1, interested = 2, piece = 7, cancel = 8, reject = 16;
+    const auto is = []<typename T>(const std::string& m, T*) {
+        if (m.size() < 2 || static_cast<std::uint8_t>(m[0]) != 20 || m[1] != raw_peer_message_id) return false;
+        auto decoded = decodeMessage(Bytes(m.begin() + 2, m.end()));
+        return decoded && std::holds_alternative<T>(*decoded);
+    };
+
+    // Two payments: 32 blocks of credit.
+    peer.send(frame(interested, ""));
+    peer.send(extensionFrame(Payment{filled<32>(0xcc), Bytes{'p', 'a', 'y', 1}, {}}));
+    peer.send(extensionFrame(Payment{filled<32>(0xcc), Bytes{'p', 'a', 'y', 2}, {}}));
+    ASSERT_TRUE(waitFor([&] { return seller.engine->granted_.load() == 2 * kIncrement; }, 5s));
+    bool unchoked = false;
+    while (!unchoked) {
+        auto m = peer.readMessage(deadline);
+        ASSERT_TRUE(m) << "no unchoke after the payments";
+        if (!m->empty() && static_cast<std::uint8_t>((*m)[0]) == unchoke) unchoked = true;
+    }
+    const auto counters = seller.engine->counters();
+    ASSERT_EQ(counters.size(), 1u);
+
+    // 32 requests use the credit up; a 33rd is held (STOP).
+    const int blocksPerPiece = kPieceBytes / (16 * 1024);
+    for (int i = 0; i < 32; ++i) peer.send(requestFrame(i / blocksPerPiece, i % blocksPerPiece));
+    peer.send(requestFrame(2, 0));
+    ASSERT_TRUE(waitFor([&] { return counters[0]->requestsHeld.load() == 1; }, 5s));
+    // Cancel the last 28: those still queued are rejected and refunded.
+    for (int i = 4; i < 32; ++i)
+        peer.send(frame(cancel, uint32Bytes(static_cast<std::uint32_t>(i / blocksPerPiece)) +
+                                    uint32Bytes(static_cast<std::uint32_t>(i % blocksPerPiece * 16 * 1024)) +
+                                    uint32Bytes(16 * 1024)));
+    ASSERT_TRUE(waitFor([&] { return counters[0]->creditCharged.load() <= 2 * kIncrement - kIncrement; }, 5s))
+        << "only " << (2 * kIncrement - counters[0]->creditCharged.load()) / 1024
+        << " KiB refunded: the seller had sent the blocks before the cancels came";
+
+    // Now read everything: the blocks not cancelled, the rejects, and how the seller leaves
+    // the connection once it is quiet.
+    int pieces = 0, rejects = 0;
+    bool choked = false, stopped = true; // STOPped when the 33rd request was held
+    const auto quiet = std::chrono::steady_clock::now() + 2s;
+    while (auto m = peer.readMessage(quiet)) {
+        if (m->empty()) continue;
+        const auto id = static_cast<std::uint8_t>((*m)[0]);
+        if (id == piece) ++pieces;
+        if (id == reject) ++rejects;
+        if (id == choke) choked = true;
+        if (id == unchoke) choked = false;
+        if (is(*m, static_cast<Stop*>(nullptr))) stopped = true;
+        if (is(*m, static_cast<Start*>(nullptr))) stopped = false;
+    }
+    EXPECT_GE(pieces, 4);
+    EXPECT_GT(rejects, 0);
+    EXPECT_FALSE(choked) << "choked with paid credit left";
+    EXPECT_FALSE(stopped) << "left STOPped with paid credit left";
+    EXPECT_EQ(counters[0]->requestsRefused.load(), 0u);
+    EXPECT_GE(counters[0]->creditGranted.load() - counters[0]->creditCharged.load(), kIncrement);
 }
 
 struct HostileCase {
