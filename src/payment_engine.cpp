@@ -128,6 +128,9 @@ struct PaymentEngine::Peer {
     std::uint64_t stops = 0;              // STOP(payment_needed) received in all
     bool wantFinal = false;
     std::uint64_t received = 0;
+    // Our proposal's deposit counts in its torrent's `allocated` and no deposit transaction
+    // has been sent: a seller that refuses or leaves before then gives it back.
+    bool allocationPending = false;
     std::string error;
 };
 
@@ -283,6 +286,7 @@ void PaymentEngine::onPeerLeft(ext::PeerKey peer, const ext::PeerCountersSnapsho
         Peer& p = *it->second;
         if (!p.weSell) p.received = std::max(p.received, final.payloadReceived);
         withdrawPrepared(p); // what never left is forgotten
+        releaseAllocation(p);
         if (p.phase != Peer::Phase::closed && p.phase != Peer::Phase::failed && p.error.empty())
             p.error = "peer disconnected";
         publish(p);
@@ -417,8 +421,18 @@ std::function<Status()> PaymentEngine::agreedWrites(const Peer& p, const nitro::
     };
 }
 
+void PaymentEngine::releaseAllocation(Peer& p)
+{
+    if (!p.allocationPending) return;
+    p.allocationPending = false;
+    auto t = torrents_.find(p.torrent);
+    if (t == torrents_.end() || !p.terms) return;
+    t->second->allocated = t->second->allocated.checkedSub(p.terms->deposit).value_or(Wei{});
+}
+
 void PaymentEngine::fail(Peer& p, ext::PeerErrorCode code, const Error& why)
 {
+    releaseAllocation(p);
     p.phase = Peer::Phase::failed;
     p.error = why.describe();
     publish(p);
@@ -518,6 +532,7 @@ void PaymentEngine::proposeChannel(Peer& p)
     if (!mine) return fail(p, ext::PeerErrorCode::internal, mine.error());
 
     torrent.allocated = torrent.allocated + deposit;
+    p.allocationPending = true;
     p.terms = terms;
     p.proposedInitial = *mine;
     const nitro::ChannelId id = nitro::channelId(initial->fixed);
@@ -627,7 +642,9 @@ void PaymentEngine::handleProposal(Peer& p, const ext::ChannelProposal& m)
     if (auto sent = control_->send(p.info.key, accept); !sent) fail(p, ext::PeerErrorCode::internal, sent.error());
 }
 
-// Buyer: the seller countersigned turn 0. Store the channel, then deposit.
+// Buyer: the seller countersigned turn 0. Store the channel, then, once that is durable,
+// deposit: a crash after the deposit must find the channel (its nonce above all) to get the
+// funds back.
 void PaymentEngine::handleAccept(Peer& p, const ext::ChannelAccept& m)
 {
     if (p.weSell || p.phase != Peer::Phase::proposed || !p.proposedInitial)
@@ -657,6 +674,20 @@ void PaymentEngine::handleAccept(Peer& p, const ext::ChannelAccept& m)
     p.phase = Peer::Phase::funding;
     publish(p);
 
+    const ext::PeerKey key = p.info.key;
+    afterSync(
+        [this, key, id](const Status& synced) {
+            Peer* peer = find(key);
+            if (!peer || peer->phase != Peer::Phase::funding) return; // left or failed: nothing deposited
+            if (!synced) return fail(*peer, ext::PeerErrorCode::internal, synced.error());
+            deposit(*peer, id);
+        },
+        {});
+}
+
+void PaymentEngine::deposit(Peer& p, const nitro::ChannelId& id)
+{
+    p.allocationPending = false; // from here the funds may be on chain
     const ext::PeerKey key = p.info.key;
     chain_.deposit(id, Wei{}, p.terms->deposit, [this, key, id](Status result) {
         boost::asio::post(ctx_, [this, key, id, result] {
@@ -784,10 +815,19 @@ void PaymentEngine::countersigned(Peer& p, const nitro::ChannelView& agreed, con
                       c.requestsRefused);
     }
     publish(p);
-    if (paymentHandler_ && amount.value() > 0) {
-        std::lock_guard lock(summaryMutex_);
-        paymentHandler_(summaries_[id], amount);
-    }
+    reportPayment(id, agreed.paid(), amount);
+}
+
+// The payment handler hears of one payment with the channel's total as of that payment:
+// the channel's summary may already show a later one (the engine validates the next payment
+// while this one's fsync runs), and its handler would then see two payments in one.
+void PaymentEngine::reportPayment(const nitro::ChannelId& id, const Wei& total, const Wei& amount)
+{
+    if (!paymentHandler_ || amount.value() == 0) return;
+    std::lock_guard lock(summaryMutex_);
+    ChannelSummary s = summaries_[id];
+    s.paid = total;
+    paymentHandler_(s, amount);
 }
 
 // Buyer: the most the channel `self` may pay in total so that, with what the torrent's other
@@ -992,17 +1032,15 @@ void PaymentEngine::handleCountersignature(Peer& p, std::uint64_t turn, const ex
     // which is stored before it leaves): unless it closes the channel, its commit may wait
     // for the next one instead of costing an fsync of its own.
     commitLater(agreedWrites(p, next->latest(), amount, store::PaymentDirection::sent, isFinal),
-                [this, key, finalState = next->latest(), id = next->id(), amount, isFinal](const Status& stored) {
+                [this, key, finalState = next->latest(), id = next->id(), total = next->paid(), amount,
+                 isFinal](const Status& stored) {
                     Peer* peer = find(key);
                     if (!stored) {
                         if (peer) fail(*peer, ext::PeerErrorCode::internal, stored.error());
                         return;
                     }
                     if (peer) publish(*peer);
-                    if (paymentHandler_ && amount.value() > 0) {
-                        std::lock_guard lock(summaryMutex_);
-                        paymentHandler_(summaries_[id], amount);
-                    }
+                    reportPayment(id, total, amount);
                     if (!isFinal) {
                         if (peer) maybePay(*peer);
                         return;

@@ -144,6 +144,8 @@ private:
     void proposeChannel(Peer& p);
     void handleProposal(Peer& p, const pt::ext::ChannelProposal& m);
     void handleAccept(Peer& p, const pt::ext::ChannelAccept& m);
+    void deposit(Peer& p, const pt::nitro::ChannelId& id);
+    void releaseAllocation(Peer& p);
     void handlePayment(Peer& p, const pt::ext::Payment& m, bool isFinal);
     void acceptPayment(Peer& p, const pt::nitro::SignedState& proposed, bool isFinal);
     void countersigned(Peer& p, const pt::nitro::ChannelView& agreed, const pt::Wei& amount, std::uint64_t covered);
@@ -158,6 +160,7 @@ private:
     void maybeFinalize(Peer& p);
     void fail(Peer& p, pt::ext::PeerErrorCode code, const pt::Error& why);
     void publish(const Peer& p);
+    void reportPayment(const pt::nitro::ChannelId& id, const pt::Wei& total, const pt::Wei& amount);
     void checkClosings();
     Peer* find(pt::ext::PeerKey key);
     [[nodiscard]] pt::Status persist(const std::function<pt::Status()>& writes);

@@ -61,6 +61,7 @@ struct PaidDownload {
     std::string peer;
     nlohmann::json summary;          // get's JSON summary
     std::vector<uint512_t> earnings; // the seeder's "payment" events: its running total each
+    std::vector<uint512_t> amounts;  // and the payment each reports
     bool identical = false;          // the downloaded file equals the seeded one
 };
 
@@ -102,8 +103,10 @@ void paidDownload(const std::vector<std::string>& getArgs, PaidDownload& out)
     std::string line;
     while (std::getline(lines, line)) {
         auto j = nlohmann::json::parse(line, nullptr, false);
-        if (!j.is_discarded() && j.is_object() && j.value("event", "") == "payment")
+        if (!j.is_discarded() && j.is_object() && j.value("event", "") == "payment") {
             out.earnings.emplace_back(j["total_wei"].get<std::string>());
+            out.amounts.emplace_back(j["amount_wei"].get<std::string>());
+        }
     }
 }
 
@@ -144,8 +147,13 @@ TEST(CliSeedGet, GetPaysInTheIncrementAndWithinTheWindowItIsGiven)
     EXPECT_GE(d.earnings.size(), 25u);
     ASSERT_FALSE(d.earnings.empty());
     EXPECT_EQ(d.earnings.back(), paid);
-    for (std::size_t i = 1; i < d.earnings.size(); ++i)
-        EXPECT_LE(d.earnings[i] - d.earnings[i - 1], d.price / 8) << "payment " << i << " is more than 128 KiB's worth";
+    // Each event's total is the last one's plus its own payment (not a later payment's total,
+    // which the seller may have accepted while this one was being stored).
+    EXPECT_EQ(d.earnings.front(), d.amounts.front());
+    for (std::size_t i = 1; i < d.earnings.size(); ++i) {
+        EXPECT_EQ(d.earnings[i] - d.earnings[i - 1], d.amounts[i]) << "payment " << i;
+        EXPECT_LE(d.amounts[i], d.price / 8) << "payment " << i << " is more than 128 KiB's worth";
+    }
 }
 
 TEST(CliSeedGet, GetRefusesAPriceAboveTheMaximumWithExitCode2)

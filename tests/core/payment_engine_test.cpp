@@ -77,6 +77,7 @@ class MemoryChain final : public ChainPort {
 public:
     void deposit(const nitro::ChannelId& channel, const Wei&, const Wei& amount, std::function<void(Status)> done) override
     {
+        if (onDeposit) onDeposit();
         fund(channel, amount);
         done(Status{});
     }
@@ -120,6 +121,8 @@ public:
         }
         for (auto& a : answers) a();
     }
+    std::function<void()> onDeposit; // called on the engine's thread as a deposit is sent
+
     int holdingsQueries()
     {
         std::lock_guard lock(mutex_);
@@ -920,6 +923,73 @@ TEST_F(BuyerEngine, PaysAtMostTheFileAndOneWindowPerSellerEvenForBytesReceivedTw
     EXPECT_GE(b.paid(), cost(size - (3 << 20))) << "what b delivered of the file is paid for";
     EXPECT_TRUE(control->disconnects(a.peer).empty());
     EXPECT_TRUE(control->disconnects(b.peer).empty());
+}
+
+// The deposit goes on chain only once the channel it funds is durable in the store: after
+// a crash the node must know the channel (its nonce above all) to get the funds back. A
+// channel whose commit cannot be synced is never funded.
+TEST_F(BuyerEngine, DepositsOnlyOnceTheChannelIsDurable)
+{
+    const std::shared_ptr<store::WalSync> wal = store->walSync();
+    ASSERT_NE(wal, nullptr);
+    int deposits = 0;
+    std::uint64_t syncsAtDeposit = 0;
+    chain.onDeposit = [&] {
+        ++deposits;
+        syncsAtDeposit = wal->syncs();
+    };
+    engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 64 << 20});
+    TestSeller a(ext::PeerKey{1});
+    join(a);
+    const std::uint64_t before = wal->syncs();
+    serve({&a});
+    ASSERT_TRUE(a.view);
+    EXPECT_EQ(deposits, 1);
+    EXPECT_GT(syncsAtDeposit, before) << "deposited only after a sync that followed the channel's commit";
+    EXPECT_GT(chain.held(a.view->id()).value(), 0);
+
+    // Take the log's name away: no sync can reach it, so the next channel is never durable.
+    std::filesystem::remove(dir / "wallet.db-wal");
+    TestSeller b(ext::PeerKey{2});
+    join(b);
+    serve({&b});
+    ASSERT_TRUE(b.view) << "b accepted";
+    EXPECT_EQ(deposits, 1) << "no deposit for a channel that may not survive";
+    EXPECT_EQ(chain.held(b.view->id()).value(), 0);
+    expectDisconnected(b.peer, ext::PeerErrorCode::internal);
+}
+
+// A seller that leaves, or is refused, before its channel is funded gives its deposit's share
+// of the budget back: with a budget for one channel, the next seller is still proposed one
+// (it used to be told the budget was spent, and the download stalled for that run).
+TEST_F(BuyerEngine, ASellerDroppedBeforeItsDepositGivesItsBudgetBack)
+{
+    const std::uint64_t size = 4 << 20;
+    const std::uint64_t window = 1 << 20; // EngineConfig's default credit window
+    engine->buy(torrent, BuyTerms{price, cost(size + window), size});
+
+    TestSeller leaves(ext::PeerKey{1});
+    join(leaves);
+    ASSERT_EQ(control->sentTo<ext::ChannelProposal>(leaves.peer).size(), 1u);
+    engine->onPeerLeft(leaves.peer, {});
+    settle();
+
+    TestSeller refused(ext::PeerKey{2});
+    join(refused);
+    const auto proposals = control->sentTo<ext::ChannelProposal>(refused.peer);
+    ASSERT_EQ(proposals.size(), 1u) << "the budget of a seller that left is free again";
+    ext::ChannelAccept wrong = refused.accept(proposals[0]);
+    wrong.channel.bytes[0] ^= 1; // an acceptance of another channel
+    deliver(refused.peer, wrong);
+    expectDisconnected(refused.peer, ext::PeerErrorCode::unknown_channel);
+
+    TestSeller honest(ext::PeerKey{3});
+    join(honest);
+    ASSERT_EQ(control->sentTo<ext::ChannelProposal>(honest.peer).size(), 1u) << "nor is a refused seller's";
+    serve({&honest});
+    ASSERT_TRUE(honest.view);
+    EXPECT_EQ(chain.held(honest.view->id()), cost(size + window));
+    EXPECT_TRUE(control->disconnects(honest.peer).empty());
 }
 
 // Payments wait for no notice of what has arrived: the node asks for one per MiB only
