@@ -272,6 +272,9 @@ void PaymentEngine::onPeerError(ext::PeerKey peer, const Error& error)
 {
     boost::asio::post(ctx_, [this, peer, error] {
         if (Peer* p = find(peer)) {
+            // The extension names the peer in the message; a peer with no channel yet has no
+            // summary to carry the error, so the log is where it is seen.
+            spdlog::warn("{}", error.describe());
             p->error = error.describe();
             publish(*p);
         }
@@ -433,6 +436,7 @@ void PaymentEngine::releaseAllocation(Peer& p)
 void PaymentEngine::fail(Peer& p, ext::PeerErrorCode code, const Error& why)
 {
     releaseAllocation(p);
+    spdlog::warn("peer {}: {} (disconnected)", p.info.endpoint, why.describe());
     p.phase = Peer::Phase::failed;
     p.error = why.describe();
     publish(p);

@@ -4,6 +4,7 @@
 // memory (what is under test is the engine's validation, not the chain), and a PeerControl
 // that records what the engine asks of the extension.
 #include "src/payment_engine.hpp"
+#include "extension/wire_error.hpp"
 #include "src/wire_state.hpp"
 
 #include "support/temp_dir.hpp"
@@ -13,7 +14,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/multiprecision/cpp_int.hpp>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 #include <limits>
 #include <map>
@@ -316,10 +320,28 @@ struct TestBuyer {
     static inline std::uint64_t nextNonce = 1;
 };
 
+// Keeps what is logged, for tests to read from their own thread.
+class CapturingSink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    std::vector<std::string> lines()
+    {
+        std::lock_guard lock(mutex_);
+        return lines_;
+    }
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override { lines_.emplace_back(msg.payload.begin(), msg.payload.end()); }
+    void flush_() override {}
+
+private:
+    std::vector<std::string> lines_;
+};
+
 class SellerEngine : public ::testing::Test {
 protected:
     SellerEngine() : nodeKey(newKey())
     {
+        spdlog::set_default_logger(std::make_shared<spdlog::logger>("engine-test", log));
         store::Store::Options options;
         options.deferredSync = true; // as the node opens it: commits fsync on the syncer thread
         store.emplace(must(store::Store::open(dir / "wallet.db", options)));
@@ -332,7 +354,11 @@ protected:
         engine = std::make_unique<PaymentEngine>(config, nodeKey, *store, chain);
         engine->attach(control);
     }
-    ~SellerEngine() override { engine.reset(); }
+    ~SellerEngine() override
+    {
+        engine.reset();
+        spdlog::set_default_logger(previousLogger);
+    }
 
     // Lets the engine finish what it was given: each chain answer, commit and released
     // payment is one more hop.
@@ -394,13 +420,19 @@ protected:
         return n;
     }
 
-    // The peer was disconnected once, for `code`.
+    // The peer was disconnected once, for `code`, and the log says which peer and why.
     void expectDisconnected(ext::PeerKey peer, ext::PeerErrorCode code)
     {
         const auto d = control->disconnects(peer);
         ASSERT_EQ(d.size(), 1u) << "disconnects of the hostile peer";
         EXPECT_EQ(d[0].code, code) << d[0].reason;
         EXPECT_FALSE(d[0].reason.empty());
+        const std::string who = ":" + std::to_string(static_cast<std::uint64_t>(peer)) + ": ";
+        const auto lines = log->lines();
+        EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+            return l.find("peer 192.0.2.") != std::string::npos && l.find(who) != std::string::npos &&
+                   l.find(d[0].reason) != std::string::npos;
+        })) << "no log line names the peer and the reason: " << d[0].reason;
     }
 
     // The honest buyer is still served after the hostile one was thrown out.
@@ -414,6 +446,8 @@ protected:
         EXPECT_EQ(latest(honest.view->id())->state.turnNum, honest.view->turnNum());
     }
 
+    const std::shared_ptr<spdlog::logger> previousLogger = spdlog::default_logger();
+    const std::shared_ptr<CapturingSink> log = std::make_shared<CapturingSink>();
     TempDir dir;
     const Address adjudicator = must(Address::fromHex("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"));
     PrivateKey nodeKey; // the engine's own key
@@ -538,6 +572,20 @@ TEST_F(SellerEngine, ActsOnNoPaymentWhoseFsyncFailed)
 }
 
 // --- hostile buyers -----------------------------------------------------------------------
+
+// What the extension finds wrong with a peer (a malformed message, say) reaches the log even
+// when the peer has no channel yet, so no summary to show it in.
+TEST_F(SellerEngine, LogsTheErrorsTheExtensionReports)
+{
+    TestBuyer b(ext::PeerKey{7}, nodeKey.address());
+    join(b);
+    engine->onPeerError(b.peer, makeError(ext::WireError::not_bencoded, "peer 192.0.2.1:7: a message that is not bencode"));
+    settle();
+    const auto lines = log->lines();
+    EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
+        return l.find("peer 192.0.2.1:7: a message that is not bencode") != std::string::npos;
+    })) << lines.size() << " lines logged";
+}
 
 TEST_F(SellerEngine, RefusesAPaymentSignedByAnotherKey)
 {
