@@ -291,7 +291,8 @@ Node::~Node() = default;
 
 Result<std::unique_ptr<Node>> Node::open(NodeOptions options)
 {
-    // PAYTORRENT_LOG=debug|info|warn: the log level (stderr). Secrets are never logged.
+    // PAYTORRENT_LOG=debug|info|warn: the log level (spdlog's default logger, which the CLI
+    // sends to stderr). Secrets are never logged.
     if (const char* level = std::getenv("PAYTORRENT_LOG"); level && *level)
         spdlog::set_level(spdlog::level::from_str(level));
     if (auto sizes = checkPaymentSizes(options.paymentIncrement, options.creditWindow); !sizes) return sizes.error();

@@ -110,7 +110,8 @@ struct PaymentEngine::Peer {
     std::optional<nitro::ChannelView> view;            // latest doubly signed state
     // Seller side.
     bool funded = false;
-    bool fundingCheck = false;
+    bool fundingCheck = false;        // a check of the deposit (or the wait before the next) is under way
+    int fundingChecksDone = 0;        // checks that found too little
     std::vector<std::pair<nitro::SignedState, bool>> waitingForFunds; // payments before the deposit is seen
     std::uint64_t granted = 0;
     // Buyer side.
@@ -433,10 +434,10 @@ void PaymentEngine::releaseAllocation(Peer& p)
     t->second->allocated = t->second->allocated.checkedSub(p.terms->deposit).value_or(Wei{});
 }
 
-void PaymentEngine::fail(Peer& p, ext::PeerErrorCode code, const Error& why)
+void PaymentEngine::fail(Peer& p, ext::PeerErrorCode code, const Error& why, spdlog::level::level_enum level)
 {
     releaseAllocation(p);
-    spdlog::warn("peer {}: {} (disconnected)", p.info.endpoint, why.describe());
+    spdlog::log(level, "peer {}: {} (disconnected)", p.info.endpoint, why.describe());
     p.phase = Peer::Phase::failed;
     p.error = why.describe();
     publish(p);
@@ -494,6 +495,7 @@ void PaymentEngine::joined(const ext::PeerInfo& info)
 
 void PaymentEngine::proposeChannel(Peer& p)
 {
+    if (!p.info.remote.pricePerMiB) return; // it does not sell this torrent: nothing to pay
     auto t = torrents_.find(p.torrent);
     if (t == torrents_.end()) return; // not buying this torrent
     Torrent& torrent = *t->second;
@@ -509,6 +511,18 @@ void PaymentEngine::proposeChannel(Peer& p)
         return;
     }
     if (torrent.terms.torrentBytes == 0) return; // wait for the metadata (setTorrentBytes)
+    // One channel per seller: a second connection to the same signer (both sides dialled
+    // each other, or it reconnected before the old connection timed out) would let it hold
+    // a second window of our money. Nothing is wrong with the peer, so no warning.
+    const Address seller(p.info.remote.signer);
+    for (const auto& [key, other] : peers_)
+        if (other.get() != &p && !other->weSell && other->torrent == p.torrent && other->terms &&
+            (other->phase == Peer::Phase::proposed || other->phase == Peer::Phase::funding ||
+             other->phase == Peer::Phase::open) &&
+            other->terms->beneficiary == seller)
+            return fail(p, ext::PeerErrorCode::unacceptable_terms,
+                        protocolError("already buying from " + seller.toChecksum() + " on another connection"),
+                        spdlog::level::debug);
     p.phase = Peer::Phase::proposed;
 
     // Enough for the whole torrent plus one window, within what is left of the budget.
@@ -732,23 +746,45 @@ void PaymentEngine::handlePayment(Peer& p, const ext::Payment& m, bool isFinal)
                                   " payments before the deposit is confirmed"));
     p.waitingForFunds.emplace_back(std::move(proposed), isFinal);
     if (p.fundingCheck) return;
+    checkFunding(p);
+}
+
+// Seller: is the channel's deposit on chain? Then the payments waiting for it are taken. If
+// not, the chain is asked again (config_.fundingChecks times in all) before the buyer is
+// told it pays with money that is not there.
+void PaymentEngine::checkFunding(Peer& p)
+{
     p.fundingCheck = true;
     const ext::PeerKey key = p.info.key;
     chain_.holdings(p.view->id(), [this, key](Result<Wei> held) {
         boost::asio::post(ctx_, [this, key, held] {
             Peer* peer = find(key);
             if (!peer) return;
-            peer->fundingCheck = false;
             // Failed while the chain answered (fail() has disconnected it): the deposit
             // does not revive it, and its waiting payments are dropped unanswered.
             if (peer->phase == Peer::Phase::failed) {
+                peer->fundingCheck = false;
                 peer->waitingForFunds.clear();
                 return;
             }
-            if (!held) return fail(*peer, ext::PeerErrorCode::internal, held.error());
-            if (*held < peer->terms->deposit)
+            if (!held) {
+                peer->fundingCheck = false;
+                return fail(*peer, ext::PeerErrorCode::internal, held.error());
+            }
+            if (*held < peer->terms->deposit) {
+                if (++peer->fundingChecksDone < config_.fundingChecks) {
+                    auto timer = std::make_shared<boost::asio::steady_timer>(ctx_, config_.fundingRecheckDelay);
+                    timer->async_wait([this, key, timer](const boost::system::error_code& ec) {
+                        if (Peer* again = find(key); !ec && again) checkFunding(*again); // failed meanwhile: see above
+                    });
+                    return; // the payments keep waiting
+                }
+                peer->fundingCheck = false;
                 return fail(*peer, ext::PeerErrorCode::overspend,
-                            protocolError("the channel holds " + held->value().str() + " wei, less than its deposit"));
+                            protocolError("the channel holds " + held->value().str() + " wei, less than its deposit, after " +
+                                          std::to_string(config_.fundingChecks) + " checks"));
+            }
+            peer->fundingCheck = false;
             peer->funded = true;
             peer->phase = Peer::Phase::open;
             (void)store_.setChannelStatus(peer->view->id(), store::ChannelStatus::open);

@@ -20,6 +20,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <spdlog/common.h>
+
+#include <chrono>
 
 #include <functional>
 #include <map>
@@ -65,6 +68,11 @@ struct EngineConfig {
     // holds (payments_per_window): a seller slow to countersign then never leaves the buyer
     // without a payment ready when the next one falls due.
     std::size_t maxPaymentsInFlight = 8;
+    // Seller: how often, and how far apart, the chain is asked for a new channel's deposit
+    // before a buyer's first payment counts as paying from money that is not there. The
+    // buyer's node may be a block ahead of ours (about 12 s on Ethereum's main chain).
+    int fundingChecks = 20;
+    std::chrono::milliseconds fundingRecheckDelay{1000};
 };
 
 // A buyer's limits for one torrent.
@@ -147,6 +155,7 @@ private:
     void deposit(Peer& p, const pt::nitro::ChannelId& id);
     void releaseAllocation(Peer& p);
     void handlePayment(Peer& p, const pt::ext::Payment& m, bool isFinal);
+    void checkFunding(Peer& p);
     void acceptPayment(Peer& p, const pt::nitro::SignedState& proposed, bool isFinal);
     void countersigned(Peer& p, const pt::nitro::ChannelView& agreed, const pt::Wei& amount, std::uint64_t covered);
     void sendProposal(Peer& p, const pt::nitro::Proposal& proposal);
@@ -158,7 +167,8 @@ private:
     void movePreparedToInflight(Peer& p, std::uint64_t turn);
     [[nodiscard]] pt::Wei paymentLimit(const Torrent& t, const pt::nitro::ChannelId& self, const pt::Wei& price) const;
     void maybeFinalize(Peer& p);
-    void fail(Peer& p, pt::ext::PeerErrorCode code, const pt::Error& why);
+    void fail(Peer& p, pt::ext::PeerErrorCode code, const pt::Error& why,
+              spdlog::level::level_enum level = spdlog::level::warn);
     void publish(const Peer& p);
     void reportPayment(const pt::nitro::ChannelId& id, const pt::Wei& total, const pt::Wei& amount);
     void checkClosings();

@@ -3,6 +3,9 @@
 
 #include "paytorrent/version.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <iostream>
 
@@ -24,6 +27,9 @@ CommandRegistration::CommandRegistration(std::string name, CommandSetup setup)
 int main(int argc, char** argv)
 {
     using namespace paytorrent::cli;
+    // The core's log (warnings about peers, PAYTORRENT_LOG=debug) goes to stderr: stdout is
+    // for results, which --json makes one JSON document.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("paytorrent"));
     CLI::App app{"PayTorrent: BitTorrent where seeding earns and downloading pays, over Nitro payment channels"};
     app.set_version_flag("--version", paytorrent::version());
     app.require_subcommand(1);

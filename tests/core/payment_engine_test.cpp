@@ -22,6 +22,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <variant>
 
 using namespace paytorrent::core;
@@ -341,7 +342,9 @@ class SellerEngine : public ::testing::Test {
 protected:
     SellerEngine() : nodeKey(newKey())
     {
-        spdlog::set_default_logger(std::make_shared<spdlog::logger>("engine-test", log));
+        auto logger = std::make_shared<spdlog::logger>("engine-test", log);
+        logger->set_level(spdlog::level::debug); // expectDisconnected reads every level's lines
+        spdlog::set_default_logger(std::move(logger));
         store::Store::Options options;
         options.deferredSync = true; // as the node opens it: commits fsync on the syncer thread
         store.emplace(must(store::Store::open(dir / "wallet.db", options)));
@@ -349,6 +352,8 @@ protected:
         config.chainId = chain_id;
         config.adjudicator = adjudicator;
         config.challengeDuration = challenge_duration;
+        config.fundingChecks = 3;
+        config.fundingRecheckDelay = std::chrono::milliseconds(20);
         control = std::make_shared<RecordingControl>();
         control->onReleased = [this](ext::PeerKey peer, std::uint64_t turn) { engine->onPaymentReleased(peer, turn); };
         engine = std::make_unique<PaymentEngine>(config, nodeKey, *store, chain);
@@ -423,6 +428,11 @@ protected:
     // The peer was disconnected once, for `code`, and the log says which peer and why.
     void expectDisconnected(ext::PeerKey peer, ext::PeerErrorCode code)
     {
+        // Some refusals come after the chain was asked again (fundingChecks).
+        for (int i = 0; i < 200 && control->disconnects(peer).empty(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            settle();
+        }
         const auto d = control->disconnects(peer);
         ASSERT_EQ(d.size(), 1u) << "disconnects of the hostile peer";
         EXPECT_EQ(d[0].code, code) << d[0].reason;
@@ -819,6 +829,30 @@ TEST_F(SellerEngine, GrantsNothingToAPeerThatFailedWhileItsDepositWasChecked)
 
 // Before the deposit is confirmed an honest buyer has at most one payment in flight; a
 // peer that piles up payments meanwhile is cut off instead of queued without bound.
+// The buyer's node may see its deposit before ours does: a first payment that finds too
+// little on chain waits for the chain to be asked again, and is taken once the deposit shows.
+TEST_F(SellerEngine, AsksTheChainAgainForADepositItHasNotSeenYet)
+{
+    TestBuyer b = openChannel(1, false);
+    chain.deferHoldings();
+    const auto p = b.pay(Wei(U256(200'000'000)));
+    deliver(b.peer, TestBuyer::message(p.signedState()));
+    ASSERT_EQ(chain.holdingsQueries(), 1);
+    chain.releaseHoldings(); // nothing there yet
+    settle();
+    EXPECT_TRUE(control->sentTo<ext::Countersignature>(b.peer).empty());
+    chain.fund(b.channelId(), deposit);
+    for (int i = 0; i < 200 && control->sentTo<ext::Countersignature>(b.peer).empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        settle();
+    }
+    const auto replies = control->sentTo<ext::Countersignature>(b.peer);
+    ASSERT_EQ(replies.size(), 1u) << "the payment is taken once the deposit shows";
+    EXPECT_GE(chain.holdingsQueries(), 2);
+    EXPECT_GT(control->granted(b.peer), 0u);
+    EXPECT_TRUE(control->disconnects(b.peer).empty());
+}
+
 TEST_F(SellerEngine, BoundsThePaymentsWaitingForTheDeposit)
 {
     TestBuyer honest = openChannel(1);
@@ -845,6 +879,7 @@ TEST_F(SellerEngine, BoundsThePaymentsWaitingForTheDeposit)
 // with the wallet's payment channel rules.
 struct TestSeller {
     explicit TestSeller(ext::PeerKey k) : peer(k), key(newKey()) {}
+    TestSeller(ext::PeerKey k, const PrivateKey& sameSigner) : peer(k), key(sameSigner) {} // another connection
 
     ext::PeerInfo info(const Address& adjudicator) const
     {
@@ -1038,6 +1073,64 @@ TEST_F(BuyerEngine, ASellerDroppedBeforeItsDepositGivesItsBudgetBack)
     ASSERT_TRUE(honest.view);
     EXPECT_EQ(chain.held(honest.view->id()), cost(size + window));
     EXPECT_TRUE(control->disconnects(honest.peer).empty());
+}
+
+// A seller on two connections at once (both sides dialled each other) gets one channel: a
+// second would hold a second window of the buyer's money. The second connection is closed
+// and its budget share never taken.
+TEST_F(BuyerEngine, OneChannelPerSellerWhateverItsConnections)
+{
+    const std::uint64_t size = 4 << 20;
+    const std::uint64_t window = 1 << 20; // EngineConfig's default credit window
+    engine->buy(torrent, BuyTerms{price, cost(2 * (size + window)), size});
+    TestSeller first(ext::PeerKey{1});
+    join(first);
+    serve({&first});
+    ASSERT_TRUE(first.view);
+
+    TestSeller second(ext::PeerKey{2}, first.key);
+    join(second);
+    EXPECT_TRUE(control->sentTo<ext::ChannelProposal>(second.peer).empty());
+    expectDisconnected(second.peer, ext::PeerErrorCode::unacceptable_terms);
+    EXPECT_NE(control->disconnects(second.peer)[0].reason.find("another connection"), std::string::npos);
+
+    // Another seller still gets its channel, and the first one goes on being paid.
+    TestSeller other(ext::PeerKey{3});
+    join(other);
+    serve({&other});
+    ASSERT_TRUE(other.view);
+    received(first, 1 << 20);
+    serve({&first});
+    EXPECT_EQ(first.paid(), cost((1 << 20) + window));
+    EXPECT_TRUE(control->disconnects(first.peer).empty());
+}
+
+// A magnet link: the torrent's size comes with its metadata, after the peers joined. A peer
+// that serves the torrent free is left alone then, as when it joined (it used to be proposed
+// a channel at price 0 and disconnected for a spent budget, which cost every free magnet
+// download a reconnection).
+TEST_F(BuyerEngine, AFreeSellerIsLeftAloneWhenTheMetadataArrives)
+{
+    engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 0});
+    TestSeller free(ext::PeerKey{1});
+    ext::PeerInfo info = free.info(adjudicator);
+    info.remote.pricePerMiB.reset();
+    control->connect(info);
+    engine->onPeerJoined(info);
+    settle();
+    engine->setTorrentBytes(torrent, 4 << 20);
+    settle();
+    EXPECT_TRUE(control->sentTo<ext::ChannelProposal>(free.peer).empty());
+    EXPECT_TRUE(control->disconnects(free.peer).empty());
+
+    // A seller that joined meanwhile is proposed its channel with the metadata.
+    engine->buy(torrent, BuyTerms{price, Wei(U256("1000000000000000")), 0});
+    TestSeller paid(ext::PeerKey{2});
+    join(paid);
+    EXPECT_TRUE(control->sentTo<ext::ChannelProposal>(paid.peer).empty()) << "no size yet";
+    engine->setTorrentBytes(torrent, 4 << 20);
+    settle();
+    EXPECT_EQ(control->sentTo<ext::ChannelProposal>(paid.peer).size(), 1u);
 }
 
 // Payments wait for no notice of what has arrived: the node asks for one per MiB only
