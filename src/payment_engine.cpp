@@ -172,6 +172,10 @@ PaymentEngine::PaymentEngine(EngineConfig config, PrivateKey key, store::Store& 
 
 PaymentEngine::~PaymentEngine()
 {
+    // Commit what waits for a batch (a buyer's countersigned states, the removal of payments
+    // signed ahead and never sent): the syncer below makes it durable. Its continuations
+    // have nobody to run them.
+    if (thread_.joinable()) sync([this] { flush(); });
     ctx_.stop();
     if (thread_.joinable()) thread_.join();
     syncer_.reset(); // syncs the last commits; their continuations have nobody to run them

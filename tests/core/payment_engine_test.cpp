@@ -1133,6 +1133,23 @@ TEST_F(BuyerEngine, AFreeSellerIsLeftAloneWhenTheMetadataArrives)
     EXPECT_EQ(control->sentTo<ext::ChannelProposal>(paid.peer).size(), 1u);
 }
 
+// A buyer commits a countersigned state with the next batch (nothing waits on it). A node
+// that stops meanwhile still has it: the engine commits what is pending as it stops.
+TEST_F(BuyerEngine, KeepsTheLastCountersignedStateWhenItStops)
+{
+    TestSeller s(ext::PeerKey{1});
+    ASSERT_NO_FATAL_FAILURE(buyFrom(s));
+    received(s, 64 << 20); // all of it: the last countersignature is followed by no payment
+    serve({&s});
+    const std::uint64_t turn = s.view->turnNum();
+    ASSERT_GT(turn, 1u);
+    const nitro::ChannelId id = s.view->id();
+    engine.reset();
+    auto latest = must(store->latestSupportedState(id));
+    ASSERT_TRUE(latest);
+    EXPECT_EQ(latest->state.turnNum, turn);
+}
+
 // Payments wait for no notice of what has arrived: the node asks for one per MiB only
 // (core::received_notify_bytes), for its ledger. Each payment is armed with its due point,
 // and the block that reaches it sends it; the countersignature lets the engine arm the next.
