@@ -208,7 +208,52 @@ void PaymentEngine::buy(const std::string& infoHash, BuyTerms terms)
         if (!t) t = std::make_unique<Torrent>();
         t->terms = terms;
         t->closing = false;
+        // The budget bounds what is locked: deposits of this torrent's channels not yet
+        // closed, from this run or an earlier one (a node restarted mid-download), and the
+        // proposals now waiting for an answer.
+        Wei locked = lockedDeposits(infoHash);
+        for (const auto& [key, p] : peers_)
+            if (p->torrent == infoHash && p->allocationPending && p->terms) locked = locked + p->terms->deposit;
+        t->allocated = locked;
     });
+}
+
+// "torrent.deposits.<info-hash>": "<channel id hex>=<deposit wei>;" for each channel this
+// node funded (or was about to) for the torrent, written with the channel's record.
+namespace {
+std::string depositsKey(const std::string& infoHash) { return "torrent.deposits." + infoHash; }
+} // namespace
+
+Status PaymentEngine::recordDeposit(const std::string& infoHash, const nitro::ChannelId& id, const Wei& deposit)
+{
+    auto old = store_.getSetting(depositsKey(infoHash));
+    if (!old) return old.error();
+    std::string list = *old ? std::string((*old)->begin(), (*old)->end()) : std::string{};
+    list += id.hex() + "=" + deposit.toDecimal() + ";";
+    return store_.putSetting(depositsKey(infoHash), ByteView(reinterpret_cast<const std::uint8_t*>(list.data()), list.size()));
+}
+
+Wei PaymentEngine::lockedDeposits(const std::string& infoHash)
+{
+    auto stored = store_.getSetting(depositsKey(infoHash));
+    if (!stored || !*stored) return Wei{};
+    const std::string list((*stored)->begin(), (*stored)->end());
+    Wei locked;
+    for (std::size_t at = 0; at < list.size();) {
+        const std::size_t end = std::min(list.find(';', at), list.size());
+        const std::string entry = list.substr(at, end - at);
+        at = end + 1;
+        const std::size_t eq = entry.find('=');
+        if (eq == std::string::npos) continue;
+        auto id = nitro::ChannelId::fromHex(entry.substr(0, eq));
+        auto amount = Wei::parse(entry.substr(eq + 1));
+        if (!id || !amount) continue; // not ours to make sense of: counted as nothing
+        auto rec = store_.getChannel(*id);
+        // Unknown or closed: nothing locked any more. Unreadable: assume it still is.
+        if (rec && (!*rec || (*rec)->status == store::ChannelStatus::closed)) continue;
+        locked = locked + *amount;
+    }
+    return locked;
 }
 
 void PaymentEngine::setTorrentBytes(const std::string& infoHash, std::uint64_t bytes)
@@ -688,6 +733,7 @@ void PaymentEngine::handleAccept(Peer& p, const ext::ChannelAccept& m)
     rec.status = store::ChannelStatus::proposed;
     if (auto ok = persist([&]() -> Status {
             if (auto r = store_.putChannel(rec); !r) return r;
+            if (auto r = recordDeposit(p.torrent, id, p.terms->deposit); !r) return r;
             return store_.appendSignedState(id, view->latest());
         });
         !ok)

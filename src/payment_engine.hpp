@@ -154,6 +154,8 @@ private:
     void handleAccept(Peer& p, const pt::ext::ChannelAccept& m);
     void deposit(Peer& p, const pt::nitro::ChannelId& id);
     void releaseAllocation(Peer& p);
+    [[nodiscard]] pt::Status recordDeposit(const std::string& infoHash, const pt::nitro::ChannelId& id, const pt::Wei& deposit);
+    [[nodiscard]] pt::Wei lockedDeposits(const std::string& infoHash);
     void handlePayment(Peer& p, const pt::ext::Payment& m, bool isFinal);
     void checkFunding(Peer& p);
     void acceptPayment(Peer& p, const pt::nitro::SignedState& proposed, bool isFinal);

@@ -348,7 +348,6 @@ protected:
         store::Store::Options options;
         options.deferredSync = true; // as the node opens it: commits fsync on the syncer thread
         store.emplace(must(store::Store::open(dir / "wallet.db", options)));
-        EngineConfig config;
         config.chainId = chain_id;
         config.adjudicator = adjudicator;
         config.challengeDuration = challenge_duration;
@@ -356,6 +355,13 @@ protected:
         config.fundingRecheckDelay = std::chrono::milliseconds(20);
         control = std::make_shared<RecordingControl>();
         control->onReleased = [this](ext::PeerKey peer, std::uint64_t turn) { engine->onPaymentReleased(peer, turn); };
+        engine = std::make_unique<PaymentEngine>(config, nodeKey, *store, chain);
+        engine->attach(control);
+    }
+    // As a node restarted on the same store does.
+    void restartEngine()
+    {
+        engine.reset();
         engine = std::make_unique<PaymentEngine>(config, nodeKey, *store, chain);
         engine->attach(control);
     }
@@ -459,6 +465,7 @@ protected:
     const std::shared_ptr<spdlog::logger> previousLogger = spdlog::default_logger();
     const std::shared_ptr<CapturingSink> log = std::make_shared<CapturingSink>();
     TempDir dir;
+    EngineConfig config;
     const Address adjudicator = must(Address::fromHex("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"));
     PrivateKey nodeKey; // the engine's own key
     std::optional<store::Store> store;
@@ -1148,6 +1155,39 @@ TEST_F(BuyerEngine, KeepsTheLastCountersignedStateWhenItStops)
     auto latest = must(store->latestSupportedState(id));
     ASSERT_TRUE(latest);
     EXPECT_EQ(latest->state.turnNum, turn);
+}
+
+// The budget bounds what is locked in deposits across restarts: a node restarted in the middle
+// of a download (its channel still open on chain) does not lock a second budget; once that
+// channel is closed its deposit no longer counts.
+TEST_F(BuyerEngine, TheBudgetCountsDepositsOfAnEarlierRunStillLocked)
+{
+    const std::uint64_t size = 4 << 20;
+    const std::uint64_t window = 1 << 20; // EngineConfig's default credit window
+    const BuyTerms terms{price, cost(size + window), size};
+    engine->buy(torrent, terms);
+    TestSeller first(ext::PeerKey{1});
+    join(first);
+    serve({&first});
+    ASSERT_TRUE(first.view);
+    EXPECT_EQ(chain.held(first.view->id()), cost(size + window));
+
+    restartEngine();
+    engine->buy(torrent, terms);
+    TestSeller second(ext::PeerKey{2});
+    join(second);
+    EXPECT_TRUE(control->sentTo<ext::ChannelProposal>(second.peer).empty()) << "the budget is locked in the first channel";
+    expectDisconnected(second.peer, ext::PeerErrorCode::unacceptable_terms);
+
+    Status closed;
+    engine->sync([&] { closed = store->setChannelStatus(first.view->id(), store::ChannelStatus::closed); });
+    ASSERT_TRUE(closed) << closed.error().describe();
+    restartEngine();
+    engine->buy(torrent, terms);
+    TestSeller third(ext::PeerKey{3});
+    join(third);
+    serve({&third});
+    ASSERT_TRUE(third.view) << "a closed channel locks nothing";
 }
 
 // Payments wait for no notice of what has arrived: the node asks for one per MiB only
