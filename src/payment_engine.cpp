@@ -746,7 +746,12 @@ void PaymentEngine::handleAccept(Peer& p, const ext::ChannelAccept& m)
     afterSync(
         [this, key, id](const Status& synced) {
             Peer* peer = find(key);
-            if (!peer || peer->phase != Peer::Phase::funding) return; // left or failed: nothing deposited
+            if (!peer || peer->phase != Peer::Phase::funding) {
+                // Left or failed before its deposit: the channel never holds anything, and
+                // its deposit no longer counts against the budget (lockedDeposits).
+                (void)store_.setChannelStatus(id, store::ChannelStatus::closed);
+                return;
+            }
             if (!synced) return fail(*peer, ext::PeerErrorCode::internal, synced.error());
             deposit(*peer, id);
         },

@@ -1184,10 +1184,26 @@ TEST_F(BuyerEngine, TheBudgetCountsDepositsOfAnEarlierRunStillLocked)
     ASSERT_TRUE(closed) << closed.error().describe();
     restartEngine();
     engine->buy(torrent, terms);
-    TestSeller third(ext::PeerKey{3});
+    // A seller that accepts and leaves before the deposit is sent: its channel is stored,
+    // never funded, and locks nothing after a restart either.
+    TestSeller leaves(ext::PeerKey{3});
+    join(leaves);
+    const auto proposals = control->sentTo<ext::ChannelProposal>(leaves.peer);
+    ASSERT_EQ(proposals.size(), 1u) << "a closed channel locks nothing";
+    engine->onMessage(leaves.peer, leaves.accept(proposals[0]));
+    engine->onPeerLeft(leaves.peer, {});
+    settle();
+    ASSERT_TRUE(leaves.view);
+    EXPECT_EQ(chain.held(leaves.view->id()).value(), 0);
+    EXPECT_EQ(channelRecord(leaves.view->id())->status, store::ChannelStatus::closed);
+
+    restartEngine();
+    engine->buy(torrent, terms);
+    TestSeller third(ext::PeerKey{4});
     join(third);
     serve({&third});
-    ASSERT_TRUE(third.view) << "a closed channel locks nothing";
+    ASSERT_TRUE(third.view) << "nor does one that was never funded";
+    EXPECT_EQ(chain.held(third.view->id()), cost(size + window));
 }
 
 // Payments wait for no notice of what has arrived: the node asks for one per MiB only
