@@ -4,6 +4,7 @@
 #include "paytorrent/node.hpp"
 
 #include "support/files.hpp"
+#include "support/log_capture.hpp"
 #include "support/paid_nodes.hpp"
 #include "support/temp_dir.hpp"
 
@@ -98,6 +99,38 @@ TEST(PaidTransfer, OneSeederOneDownloaderPaysWithinTheBoundAndSettlesOnChain)
     std::size_t sellerChannels = 0;
     for (const auto& c : (*seeder)->channels()) sellerChannels += c.role == "seller" && c.torrent == *ih;
     EXPECT_EQ(sellerChannels, 1u);
+}
+
+// A free torrent by magnet link between two PayTorrent nodes: the seeder advertises no price,
+// so the downloader proposes it no channel, also when the metadata arrives (it used to be
+// proposed one at price 0 then, refused for a spent budget and disconnected, and the
+// download waited for libtorrent to dial it again).
+TEST(PaidTransfer, AFreeMagnetDownloadOpensNoChannelAndDropsNoSeeder)
+{
+    LogCapture log;
+    TempDir dir;
+    auto seeder = Node::open(nodeOptions(dir / "seeder"));
+    ASSERT_TRUE(seeder) << seeder.error().describe();
+    auto leecher = Node::open(joinChain(dir / "leecher", **seeder));
+    ASSERT_TRUE(leecher) << leecher.error().describe();
+
+    const std::size_t size = 3 * mib + 777;
+    std::filesystem::create_directories(dir / "share");
+    const std::string data = writeRandomFile(dir / "share" / "free.bin", size, 11);
+    auto seeded = (*seeder)->seed(dir / "share" / "free.bin", std::nullopt);
+    ASSERT_TRUE(seeded) << seeded.error().describe();
+    EXPECT_EQ(seeded->magnet.find("x.pt.price"), std::string::npos);
+
+    const Wei price(pt::U256("1000000000000"));
+    DownloadRequest req{seeded->magnet, dir / "out", price, cost(size + mib, price),
+                        {"127.0.0.1:" + std::to_string((*seeder)->listenPort())}};
+    auto ih = (*leecher)->download(req);
+    ASSERT_TRUE(ih) << ih.error().describe();
+    ASSERT_TRUE(waitFor([&] { auto s = (*leecher)->status(*ih); return s && s->isFinished; }, std::chrono::seconds(40)));
+    EXPECT_EQ(readFile(dir / "out" / "free.bin"), data);
+    EXPECT_TRUE((*leecher)->channels().empty());
+    EXPECT_TRUE((*seeder)->channels().empty());
+    for (const auto& line : log.sink->lines()) EXPECT_EQ(line.find("disconnected"), std::string::npos) << line;
 }
 
 TEST(PaidTransfer, RefusesAPriceAboveTheMaximumBeforeConnecting)

@@ -7,6 +7,7 @@
 #include "extension/wire_error.hpp"
 #include "src/wire_state.hpp"
 
+#include "support/log_capture.hpp"
 #include "support/temp_dir.hpp"
 #include "wallet/nitro/payment_channel.hpp"
 #include "wallet/store/store.hpp"
@@ -14,8 +15,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/multiprecision/cpp_int.hpp>
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <future>
@@ -321,30 +320,10 @@ struct TestBuyer {
     static inline std::uint64_t nextNonce = 1;
 };
 
-// Keeps what is logged, for tests to read from their own thread.
-class CapturingSink final : public spdlog::sinks::base_sink<std::mutex> {
-public:
-    std::vector<std::string> lines()
-    {
-        std::lock_guard lock(mutex_);
-        return lines_;
-    }
-
-protected:
-    void sink_it_(const spdlog::details::log_msg& msg) override { lines_.emplace_back(msg.payload.begin(), msg.payload.end()); }
-    void flush_() override {}
-
-private:
-    std::vector<std::string> lines_;
-};
-
 class SellerEngine : public ::testing::Test {
 protected:
     SellerEngine() : nodeKey(newKey())
     {
-        auto logger = std::make_shared<spdlog::logger>("engine-test", log);
-        logger->set_level(spdlog::level::debug); // expectDisconnected reads every level's lines
-        spdlog::set_default_logger(std::move(logger));
         store::Store::Options options;
         options.deferredSync = true; // as the node opens it: commits fsync on the syncer thread
         store.emplace(must(store::Store::open(dir / "wallet.db", options)));
@@ -368,7 +347,6 @@ protected:
     ~SellerEngine() override
     {
         engine.reset();
-        spdlog::set_default_logger(previousLogger);
     }
 
     // Lets the engine finish what it was given: each chain answer, commit and released
@@ -462,8 +440,8 @@ protected:
         EXPECT_EQ(latest(honest.view->id())->state.turnNum, honest.view->turnNum());
     }
 
-    const std::shared_ptr<spdlog::logger> previousLogger = spdlog::default_logger();
-    const std::shared_ptr<CapturingSink> log = std::make_shared<CapturingSink>();
+    pt::test::LogCapture capture; // expectDisconnected reads every level's lines
+    const std::shared_ptr<pt::test::CapturingSink> log = capture.sink;
     TempDir dir;
     EngineConfig config;
     const Address adjudicator = must(Address::fromHex("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"));
