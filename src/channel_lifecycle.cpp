@@ -567,6 +567,19 @@ Result<bool> ChannelLifecycle::attend(const ChannelId& channel)
         // No challenge (any more): cleared by a checkpoint, ours or theirs.
         if ((*rec)->status == store::ChannelStatus::challenged)
             if (auto r = store_->setChannelStatus(channel, store::ChannelStatus::open); !r) return r.error();
+        // A channel we were closing: with a final state signed by both, conclude it now (the
+        // engine's conclusion failed, or the node stopped before sending it). Without one,
+        // the close never completed: the user may challenge.
+        if ((*rec)->status == store::ChannelStatus::closing && (*rec)->role == store::ChannelRole::payer) {
+            auto latest = latestSupported(*store_, channel);
+            if (!latest) return latest.error();
+            if (*latest && (*latest)->state.isFinal) {
+                auto w = doWithdraw(channel);
+                if (!w) return w.error(); // retried at the next poll
+                logger()->info("channel {} concluded on chain with its final state (turn {})", shortId(channel),
+                               (*latest)->state.turnNum);
+            }
+        }
         return true;
     case ChannelMode::challenge: {
         auto latest = latestSupported(*store_, channel);
@@ -711,8 +724,12 @@ Status ChannelLifecycle::sweep()
             continue;
         }
         // Anything but "open and never challenged" needs a look: a challenge running (maybe
-        // stale), a finalized channel to withdraw from, a concluded one to mark closed.
-        if (st->finalizesAt != 0 || rec.status == store::ChannelStatus::challenged) attention_.insert(rec.id);
+        // stale), a finalized channel to withdraw from, a concluded one to mark closed; and a
+        // channel we pay into that an earlier run was closing (its conclusion may have
+        // failed, or never been sent): concluding is the payer's part.
+        if (st->finalizesAt != 0 || rec.status == store::ChannelStatus::challenged ||
+            (rec.status == store::ChannelStatus::closing && rec.role == store::ChannelRole::payer))
+            attention_.insert(rec.id);
     }
     return first;
 }

@@ -428,6 +428,27 @@ TEST_F(ChannelLifecycleTest, ChallengeWithTheLatestStateIsLeftToFinalizeThenWith
     (void)node;
 }
 
+// A buyer whose cooperative close did not reach the chain (its conclusion failed, or the node
+// stopped first) still has the final state signed by both: the next start concludes it, and
+// the seller is paid what that state says, the rest returned to the buyer.
+TEST_F(ChannelLifecycleTest, AClosingChannelWithAFinalStateIsConcludedWhenTheNodeStarts)
+{
+    auto ch = newChannel(other(), nodeKey()); // the node buys
+    must(chain_->faucet().send(chain::TxRequest{nodeKey().address(), milliEther(2000), {}, std::nullopt}), "fund");
+    must(adjudicator().deposit(*senderFor(nodeKey()), ch.id(), Wei(), milliEther(1000)), "deposit");
+    ch.pay(milliEther(70));
+    ch.finalize();
+    ch.store(dataDir_.database(), store::ChannelRole::payer, store::ChannelStatus::closing);
+    const Wei sellerBefore = balanceOf(other().address());
+
+    openNode();
+    ASSERT_TRUE(pt::test::waitUntil([&] { return holdings(ch.id()) == Wei() && statusOf(ch.id()) == "closed"; }, kWatchLimit))
+        << "the channel stayed " << statusOf(ch.id()) << " holding " << holdings(ch.id()).toDecimal();
+    EXPECT_EQ(balanceOf(other().address()), sellerBefore + milliEther(70));
+    const auto conclusion = receiptOfEvent<chain::ConcludedEvent>(ch.id());
+    EXPECT_EQ(conclusion.from, nodeKey().address());
+}
+
 TEST_F(ChannelLifecycleTest, ClearErrorsForWhatCannotBeDone)
 {
     Node& node = openNode();
