@@ -8,12 +8,12 @@
 #include "paytorrent/transfer_bench.hpp"
 
 #include "paytorrent/node.hpp"
+#include "bench_timing.hpp"
 #include "scratch_dir.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -84,6 +84,10 @@ constexpr std::chrono::seconds stall_limit{30};
 constexpr std::chrono::milliseconds first_byte_poll{1};
 // A keystore cheap to open: the benchmark's keys live for one download and hold test ether.
 constexpr std::uint64_t bench_scrypt_n = 1024;
+// The signatures' speed is timed in this many alternating slices of signing and recovering,
+// each this long, once the downloads are over.
+constexpr int signature_slices = 3;
+constexpr std::chrono::milliseconds signature_slice{100};
 
 Error benchError(TransferBenchError code, std::string message)
 {
@@ -99,14 +103,6 @@ double median(std::vector<double> v)
     std::sort(v.begin(), v.end());
     const std::size_t n = v.size();
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-double processCpuSeconds()
-{
-    rusage ru{};
-    ::getrusage(RUSAGE_SELF, &ru);
-    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 // utime + stime of another process, from /proc/PID/stat (fields 14 and 15, after the
@@ -663,6 +659,29 @@ TransferRun summarise(std::uint64_t increment, std::uint64_t window, const std::
     return r;
 }
 
+// What a payment costs in each paid run, against the signatures' own time on this machine
+// (timed now, with the downloads over and the seeder stopped).
+Status costPayments(TransferBenchReport& report)
+{
+    if (report.paid.empty()) return {};
+    auto timer = SignatureTimer::create();
+    if (!timer) return timer.error();
+    for (int i = 0; i < signature_slices; ++i)
+        if (auto s = timer->measure(signature_slice, 0); !s) return s;
+    report.signaturesPerSecond = timer->sign().perSecond();
+    report.recoveriesPerSecond = timer->recover().perSecond();
+    const double signatureSeconds = timer->secondsPerPayment();
+    report.signatureMillisPerPayment = 1e3 * signatureSeconds;
+    const double unpaidCpu = report.unpaid.downloaderCpuSeconds + report.unpaid.seederCpuSeconds;
+    for (auto& r : report.paid) {
+        if (r.payments == 0 || unpaidCpu <= 0) continue;
+        const double payments = static_cast<double>(r.payments);
+        r.cpuMillisPerPayment = 1e3 * (r.downloaderCpuSeconds + r.seederCpuSeconds - unpaidCpu) / payments;
+        r.signatureBoundRatio = unpaidCpu / (unpaidCpu + payments * signatureSeconds);
+    }
+    return {};
+}
+
 Status validate(const TransferBenchOptions& o)
 {
     if (o.size < min_file_size || o.size > max_byte_size)
@@ -790,6 +809,7 @@ Result<TransferBenchReport> runTransferBench(const TransferBenchOptions& o)
         for (double t : r.firstPaidBytePerRound) firstBytes.push_back(t);
         report.paid.push_back(std::move(r));
     }
+    if (auto costed = costPayments(report); !costed) return costed.error();
     report.firstPaidByteMedian = median(firstBytes);
     report.firstPaidByteMax = firstBytes.empty() ? -1 : *std::max_element(firstBytes.begin(), firstBytes.end());
     report.loadAfter = loadAverage();
@@ -824,6 +844,8 @@ nlohmann::json toJson(const TransferBenchReport& r)
                                       {"p99", t.paymentAnswer.p99Ms}};
             j["bytes_per_payment"] = t.payments > 0 ? static_cast<double>(r.size) / static_cast<double>(t.payments) : 0.0;
             j["paid_wei"] = t.paid.toDecimal();
+            j["cpu_ms_per_payment"] = t.cpuMillisPerPayment;
+            j["ratio_if_only_signatures"] = t.signatureBoundRatio;
             j["channel_status"] = t.channelStatus;
         }
         return j;
@@ -844,6 +866,10 @@ nlohmann::json toJson(const TransferBenchReport& r)
             {"unpaid", run(r.unpaid)},
             {"paid", paid},
             {"first_paid_byte_seconds", {{"median", r.firstPaidByteMedian}, {"max", r.firstPaidByteMax}}},
+            {"signatures",
+             {{"signatures_per_s", r.signaturesPerSecond},
+              {"recoveries_per_s", r.recoveriesPerSecond},
+              {"ms_per_payment", r.signatureMillisPerPayment}}},
             {"goals", goals},
             {"machine",
              {{"cores", r.cores},

@@ -1,6 +1,7 @@
 // The wallet benchmark: the crypto limit of this machine, then countersigned payments end to
 // end in memory and with durable SQLite, each as a share of that limit.
 #include "paytorrent/bench.hpp"
+#include "bench_timing.hpp"
 #include "scratch_dir.hpp"
 
 #include "wallet/crypto/keccak.hpp"
@@ -41,37 +42,6 @@ constexpr std::uint64_t cheap_block = 64;
 // Each payment moves this much; deposits are large enough for any run to never run dry.
 const Wei payment_amount{std::uint64_t{1'000'000'000}};                       // 1 gwei
 const Wei channel_deposit{U256(1'000'000'000) * U256(1'000'000'000) * U256(1'000'000'000'000)}; // 10^30 wei
-
-Error benchError(std::errc e, std::string message) { return Error{std::make_error_code(e), std::move(message)}; }
-
-// CPU time of this process (all its threads), to show how much of the machine it had.
-double processCpuSeconds()
-{
-    timespec ts{};
-    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// One slice of a measurement: runs `step(limit, deadline)` (which does at most `limit`
-// operations and returns how many it did) until the slice's time or operation budget is spent.
-template <class Step>
-Status measureSlice(BenchRate& rate, Seconds budget, std::uint64_t maxOps, Step&& step)
-{
-    const double cpuStart = processCpuSeconds();
-    const auto start = Clock::now();
-    const auto deadline = start + std::chrono::duration_cast<Clock::duration>(budget);
-    std::uint64_t done = 0;
-    do {
-        const std::uint64_t limit = maxOps ? maxOps - done : ~std::uint64_t{0};
-        auto did = step(limit, deadline);
-        if (!did) return did.error();
-        done += *did;
-    } while ((maxOps == 0 || done < maxOps) && Clock::now() < deadline);
-    rate.operations += done;
-    rate.seconds += Seconds(Clock::now() - start).count();
-    rate.cpuSeconds += processCpuSeconds() - cpuStart;
-    return {};
-}
 
 // Both ends of one channel, in one process: the keys, and each side's view of the channel.
 struct Lane {
@@ -498,15 +468,9 @@ Result<WalletBenchReport> runWalletBench(const WalletBenchOptions& options)
     report.pipelineDepth = pipeline_groups;
 
     // The inputs of the crypto measurements.
-    auto key = PrivateKey::generate();
-    if (!key) return key.error();
+    auto signatures = SignatureTimer::create();
+    if (!signatures) return signatures.error();
     Hash32 digest = keccak256(std::string_view("paytorrent wallet benchmark"));
-    std::vector<std::pair<Hash32, Signature>> signedDigests;
-    for (std::uint64_t i = 0; i < cheap_block; ++i) {
-        Hash32 d = digest;
-        for (int b = 0; b < 8; ++b) d.bytes[static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(i >> (8 * b));
-        signedDigests.emplace_back(d, key->signDigest(d));
-    }
     auto sampleLane = openLane(1);
     if (!sampleLane) return sampleLane.error();
     State channelState = sampleLane->beneficiaryView.state();
@@ -515,21 +479,7 @@ Result<WalletBenchReport> runWalletBench(const WalletBenchOptions& options)
 
     using Deadline = Clock::time_point;
     for (int round = 0; round < rounds; ++round) {
-        Status s = measureSlice(report.sign, slice, sliceCap, [&](std::uint64_t, Deadline) -> Result<std::uint64_t> {
-            ++counter;
-            for (int b = 0; b < 8; ++b)
-                digest.bytes[static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(counter >> (8 * b));
-            sink ^= key->signDigest(digest).r.bytes[0];
-            return std::uint64_t{1};
-        });
-        if (!s) return s.error();
-        s = measureSlice(report.recover, slice, sliceCap, [&](std::uint64_t, Deadline) -> Result<std::uint64_t> {
-            const auto& [d, sig] = signedDigests[counter++ % signedDigests.size()];
-            auto who = recoverAddress(d, sig);
-            if (!who || *who != key->address())
-                return benchError(std::errc::state_not_recoverable, "signature recovery gave another address");
-            return std::uint64_t{1};
-        });
+        Status s = signatures->measure(slice, sliceCap);
         if (!s) return s.error();
         s = measureSlice(report.keccak, slice, sliceCap, [&](std::uint64_t limit, Deadline) -> Result<std::uint64_t> {
             const std::uint64_t n = std::min(limit, cheap_block);
@@ -558,9 +508,10 @@ Result<WalletBenchReport> runWalletBench(const WalletBenchOptions& options)
     }
     (void)sink;
 
-    const double tSign = 1.0 / std::max(report.sign.perSecond(), 1e-9);
-    const double tRecover = 1.0 / std::max(report.recover.perSecond(), 1e-9);
-    report.cryptoLimit = 1.0 / (2 * tSign + 2 * tRecover);
+    report.sign = signatures->sign();
+    report.recover = signatures->recover();
+    const double perPayment = signatures->secondsPerPayment();
+    report.cryptoLimit = perPayment > 0 ? 1.0 / perPayment : 0;
     report.memoryRatio = ratio(report.memory.perSecond(), report.cryptoLimit);
     report.durableRatio = ratio(report.durable.perSecond(), report.cryptoLimit);
     report.durableInlineRatio = ratio(report.durableInline.perSecond(), report.cryptoLimit);

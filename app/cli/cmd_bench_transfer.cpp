@@ -70,6 +70,19 @@ void printTransfer(const TransferBenchReport& r)
                                      "(sent to countersignature received, {} timed)\n",
                                      formatByteSize(p.increment), p.paymentAnswer.p50Ms, p.paymentAnswer.p90Ms,
                                      p.paymentAnswer.p99Ms, p.paymentAnswer.count);
+    std::string cost, bound;
+    for (const auto& p : r.paid) {
+        if (p.cpuMillisPerPayment < 0) continue;
+        cost += fmt::format("{}{} {:.2f} ms", cost.empty() ? "" : ", ", formatByteSize(p.increment), p.cpuMillisPerPayment);
+        bound += fmt::format("{}{} {:.2f}", bound.empty() ? "" : ", ", formatByteSize(p.increment), p.signatureBoundRatio);
+    }
+    if (!cost.empty())
+        std::cout << fmt::format("cost of a payment (both processes' CPU beyond the unpaid run's): {}; its signatures alone "
+                                 "{:.3f} ms (2 signatures at {:.0f}/s + 2 recoveries at {:.0f}/s, timed after the downloads)\n",
+                                 cost, r.signatureMillisPerPayment, r.signaturesPerSecond, r.recoveriesPerSecond)
+                  << fmt::format("  if a payment cost only its signatures, and the machine stayed as busy as unpaid: "
+                                 "ratio at most {}\n",
+                                 bound);
     if (const auto* p = r.paidAt(256 * 1024))
         std::cout << fmt::format("goal: ratio at 256 KiB {:.2f} (at least {:.2f}: {})\n", p->ratio,
                                  TransferBenchReport::ratioGoal256k, goalText(p->ratio, TransferBenchReport::ratioGoal256k, true));

@@ -89,6 +89,16 @@ struct TransferRun {
     // all its cores' time (1: no core was ever idle). Medians; -1 where /proc/stat is missing.
     double machineBusyCoreSeconds = 0;
     double machineBusyShare = 0;
+    // Paid runs: what a payment costs, and what that allows (docs/benchmarks.md, "What
+    // limits the paid figures"). -1 where it cannot be told (no payment, no CPU figures).
+    // The CPU both processes spent beyond the unpaid run's, per payment, in milliseconds.
+    double cpuMillisPerPayment = -1;
+    // The ratio this run would have if each payment cost only its signatures
+    // (TransferBenchReport::signatureMillisPerPayment) and the machine stayed as busy as in
+    // the unpaid run, so that time grows with the CPU spent: unpaid CPU / (unpaid CPU +
+    // payments x the signatures' time). An estimate, and an upper bound on what any
+    // implementation that signs every payment could reach here.
+    double signatureBoundRatio = -1;
 };
 
 struct TransferBenchReport {
@@ -98,6 +108,13 @@ struct TransferBenchReport {
     std::uint64_t creditWindow = 0; // as asked for (each paid run has the one it used)
     TransferRun unpaid;
     std::vector<TransferRun> paid; // in the order of the options' increments
+    // This machine's secp256k1 speed, timed in the benchmark's process after the downloads:
+    // per second, and the wall milliseconds of one payment's two signatures and two
+    // recoveries (the payer's signature, the seller's recovery and countersignature, the
+    // payer's recovery). 0 when no paid run was measured.
+    double signaturesPerSecond = 0;
+    double recoveriesPerSecond = 0;
+    double signatureMillisPerPayment = 0;
     // Median and worst over every paid download.
     double firstPaidByteMedian = 0;
     double firstPaidByteMax = 0;

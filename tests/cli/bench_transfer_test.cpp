@@ -118,7 +118,30 @@ TEST(CliBenchTransfer, JsonHasPositiveFiguresAndThePaymentsCoverTheFile)
         EXPECT_LE(answer["p90"].get<double>(), answer["p99"].get<double>());
         EXPECT_EQ(p["channel_status"].get<std::string>(), "closed");
         expectMachineCoversTheProcesses(p);
+
+        // What a payment cost, and the ratio its signatures alone would allow, from this
+        // run's own CPU figures and the signature timing below.
+        const double unpaidCpu = unpaid["downloader_cpu_seconds"].get<double>() + unpaid["seeder_cpu_seconds"].get<double>();
+        const double paidCpu = p["downloader_cpu_seconds"].get<double>() + p["seeder_cpu_seconds"].get<double>();
+        const auto payments = static_cast<double>(p["payments"].get<std::uint64_t>());
+        const double signatureSeconds = t["signatures"]["ms_per_payment"].get<double>() / 1e3;
+        if (unpaidCpu > 0) {
+            EXPECT_NEAR(p["cpu_ms_per_payment"].get<double>(), 1e3 * (paidCpu - unpaidCpu) / payments, 1e-9);
+            const double bound = p["ratio_if_only_signatures"].get<double>();
+            EXPECT_NEAR(bound, unpaidCpu / (unpaidCpu + payments * signatureSeconds), 1e-9);
+            EXPECT_GT(bound, 0.0);
+            EXPECT_LT(bound, 1.0) << "signatures cost something";
+        } else {
+            EXPECT_EQ(p["cpu_ms_per_payment"].get<double>(), -1.0);
+            EXPECT_EQ(p["ratio_if_only_signatures"].get<double>(), -1.0);
+        }
     }
+    // Two signatures and two recoveries per payment, at the speeds timed.
+    const json& sigs = t["signatures"];
+    ASSERT_GT(sigs["signatures_per_s"].get<double>(), 0.0);
+    ASSERT_GT(sigs["recoveries_per_s"].get<double>(), 0.0);
+    EXPECT_NEAR(sigs["ms_per_payment"].get<double>(),
+                2e3 / sigs["signatures_per_s"].get<double>() + 2e3 / sigs["recoveries_per_s"].get<double>(), 1e-9);
     EXPECT_GT(t["first_paid_byte_seconds"]["median"].get<double>(), 0.0);
 
     ASSERT_TRUE(t["goals"].contains("ratio_at_256_kib"));
